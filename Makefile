@@ -1,0 +1,57 @@
+# metrics-workbook: one command to set up and open, one to test.
+# Everything runs inside .venv (created from the machine's python3 if missing).
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+CONFIG ?= batches/example_class.yml
+OUT    ?= batch-out
+
+.PHONY: help venv lab test unit nbval notebooks data bench batch clean
+
+help:
+	@echo "make lab        set up .venv if needed and open JupyterLab on notebook 00"
+	@echo "make test       set up or refresh .venv and run the whole test suite"
+	@echo "make notebooks  re-execute every notebook in place with default parameters"
+	@echo "make data       regenerate data/*.csv from seed 42"
+	@echo "make bench      run the benchmarks and write docs/benchmarks.md"
+	@echo "make batch CONFIG=batches/x.yml OUT=dir   run an instructor batch"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb
+
+test: $(STAMP)
+	$(PY) -m pytest tests
+	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:randomly notebooks
+
+unit: $(STAMP)
+	$(PY) -m pytest tests -m "not slow and not browser"
+
+nbval: $(STAMP)
+	$(PY) -m pytest --nbval-lax --nbval-current-env notebooks
+
+notebooks: $(STAMP)
+	$(PY) -m helpers.batch execute-in-place $(NOTEBOOKS)
+
+data: $(STAMP)
+	$(PY) -m helpers.data --seed 42 --out data
+
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[test,dask]"
+	$(PY) benchmarks/run.py --out docs/benchmarks.md
+
+batch: $(STAMP)
+	$(PY) -m helpers.batch run $(CONFIG) --out $(OUT)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis test-results batch-out
