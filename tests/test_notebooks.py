@@ -1,0 +1,113 @@
+"""Every notebook follows the workbook's conventions and runs under another seed.
+
+Structure checks read the committed notebooks; the run checks execute each one
+with papermill-style injected parameters (seed 7, widgets off) in its own
+folder, then ask every exercise set in the kernel to test itself against that
+run's data: the expected answers must follow the data, not constants.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NB_DIR = ROOT / "notebooks"
+NOTEBOOKS = sorted(NB_DIR.glob("[0-9][0-9]_*.ipynb"))
+IDS = [p.stem for p in NOTEBOOKS]
+
+SELF_TEST = """
+from helpers.exercises import ExerciseSet as _ES
+_sets = [v for v in list(globals().values()) if isinstance(v, _ES)]
+assert _sets, "no ExerciseSet found in the notebook"
+_problems = [p for s in _sets for p in s.self_test()]
+assert not _problems, _problems
+print("exercise self-test ok:", sum(len(s.exercises) for s in _sets), "exercises")
+"""
+
+
+def load(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def parameters_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(cells) == 1, "exactly one cell must be tagged 'parameters'"
+    return cells[0]
+
+
+def test_notebooks_exist_and_are_numbered():
+    assert NOTEBOOKS, "no notebooks found"
+    assert NOTEBOOKS[0].name == "00_start_here.ipynb"
+    numbers = [int(p.name[:2]) for p in NOTEBOOKS]
+    assert numbers == list(range(len(numbers))), f"notebooks must be numbered 00, 01, ...: {numbers}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_conventions(path: Path):
+    nb = load(path)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert path.stat().st_size < 1_000_000, f"{path.name} is {path.stat().st_size / 1e6:.2f} MB"
+    md = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    first = md[0].lower()
+    assert "learning objectives" in first or "you will" in first, "objectives must come first"
+    assert re.search(r"\b\d+\s*(-|–|to)?\s*\d*\s*min", first), "time needed must be stated up front"
+    text = "\n".join(md).lower()
+    assert "key takeaways" in text or "key points" in text
+    assert "reflect" in text
+    # parameters: plain `name = literal  # help` lines with seed and interactive
+    params = parameters_cell(nb)
+    names = {}
+    for line in params.source.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        m = re.fullmatch(r"(\w+) = (.+?)  # (.+)", line)
+        assert m, f"parameter line must be `name = literal  # help`: {line!r}"
+        names[m.group(1)] = ast.literal_eval(m.group(2))
+    assert {"seed", "interactive"} <= set(names)
+    assert names["interactive"] is True
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert len(re.findall(r"\bq\d+\.check\(", code)) >= 2, "at least two self-check exercises"
+    assert "NBVAL_CHECK_OUTPUT" in code, "key numbers must be marked # NBVAL_CHECK_OUTPUT"
+    # executed top to bottom, no errors, nothing loaded from a CDN
+    counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+    assert all(counts) and counts == sorted(counts), "commit notebooks executed top to bottom (make notebooks)"
+    for c in nb.cells:
+        for out in c.get("outputs", []):
+            assert out.output_type != "error", f"saved error output in {path.name}"
+            blob = json.dumps(out)
+            assert not re.search(r"cdn\.jsdelivr|unpkg\.com|cdnjs", blob)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_links_to_next_notebook(path: Path):
+    nb = load(path)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    index = NOTEBOOKS.index(path)
+    if index + 1 < len(NOTEBOOKS):
+        assert NOTEBOOKS[index + 1].name in text, f"{path.name} must link to {NOTEBOOKS[index + 1].name}"
+
+
+def execute(path: Path, parameters: dict, extra_source: str | None = None) -> nbformat.NotebookNode:
+    from nbclient import NotebookClient
+    from papermill.parameterize import parameterize_notebook
+
+    nb = parameterize_notebook(load(path), parameters)
+    if extra_source:
+        nb.cells.append(nbformat.v4.new_code_cell(extra_source))
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return nb
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_runs_under_another_seed_and_exercises_follow_the_data(path: Path):
+    nb = execute(path, {"seed": 7, "interactive": False}, SELF_TEST)
+    last = nb.cells[-1].outputs
+    assert any("exercise self-test ok" in o.get("text", "") for o in last), last
