@@ -739,7 +739,8 @@ def _exclusion_mask(exclusion: Any, size: int) -> np.ndarray:
                 f"(or ''/'none'/missing for no exclusion). Transfers-out are not an exclusion."
             )
         excluded_label[j] = True
-    return np.where(codes >= 0, excluded_label[np.maximum(codes, 0)], False)
+    # missing labels have code -1, which picks the trailing False
+    return np.append(excluded_label, False)[codes]
 
 
 def _cohort_rate(flags: Values, exclusion: Any, flag_name: str) -> float:
@@ -954,6 +955,16 @@ def _two_groups(a: Values, b: Values) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def _effectively_zero(sd: float, *data: np.ndarray) -> bool:
+    """True if a standard deviation is 0 up to floating-point noise relative to the data.
+
+    Identical values such as [0.1, 0.1, 0.1] can give a variance of ~1e-34 instead of 0;
+    dividing by it would produce a meaningless huge effect size.
+    """
+    scale = max(float(np.max(np.abs(d))) for d in data)
+    return not sd > 1e-12 * scale
+
+
 def cohens_d(a: Values, b: Values) -> float:
     """Cohen's d = (mean(a) - mean(b)) / s_pooled for two independent groups.
 
@@ -967,7 +978,7 @@ def cohens_d(a: Values, b: Values) -> float:
     x, y = _two_groups(a, b)
     n1, n2 = x.size, y.size
     pooled_var = ((n1 - 1) * x.var(ddof=1) + (n2 - 1) * y.var(ddof=1)) / (n1 + n2 - 2)
-    if not pooled_var > 0:
+    if _effectively_zero(math.sqrt(pooled_var), x, y):
         raise ValueError("the pooled standard deviation is 0 (every value within each group is equal); d is undefined")
     return float((x.mean() - y.mean()) / math.sqrt(pooled_var))
 
@@ -1054,8 +1065,9 @@ def cronbach_alpha(items: pd.DataFrame | np.ndarray | Sequence[Sequence[float]])
         raise ValueError(
             f"items needs at least 2 complete rows (respondents with no missing item); got {complete.shape[0]}"
         )
-    total_var = complete.sum(axis=1).var(ddof=1)
-    if not total_var > 0:
+    totals = complete.sum(axis=1)
+    total_var = totals.var(ddof=1)
+    if _effectively_zero(math.sqrt(total_var), totals):
         raise ValueError("the variance of the total score is 0 (every respondent has the same total); alpha is undefined")
     item_var = complete.var(axis=0, ddof=1).sum()
     return float(k / (k - 1) * (1.0 - item_var / total_var))
