@@ -84,6 +84,14 @@ def test_nps_error_names_argument_and_value():
     assert "scores" in msg and "12" in msg and "position 2" in msg
 
 
+def test_error_position_counts_missing_values():
+    # the bad 12 is the second element of the caller's list, missing value included
+    with pytest.raises(ValueError, match="got 12 at position 1"):
+        m.nps([None, 12])
+    with pytest.raises(ValueError, match="got 9 at position 2"):
+        m.ces([None, np.nan, 9])
+
+
 def test_nps_standard_error_and_ci_brief_case():
     # n = 100, pP = 0.4, pD = 0.2, NPS = 0.2 as a fraction
     # SE = sqrt((0.4 + 0.2 - 0.2^2) / 100) = sqrt(0.0056) = 0.074833 -> 7.4833 points
@@ -149,8 +157,8 @@ def test_csat_top_two_box():
 @pytest.mark.parametrize(
     "scores, kwargs, fragment",
     [
-        ([6, 5], {}, "between 1 and scale=5"),
-        ([0, 5], {}, "between 1 and scale=5"),
+        ([6, 5], {}, r"between 1 and 5 \(scale=5\)"),
+        ([0, 5], {}, r"between 1 and 5 \(scale=5\)"),
         ([4.5], {}, "whole numbers"),
         ([None], {}, "no valid"),
         ([5], {"scale": 2}, "scale"),

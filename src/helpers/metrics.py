@@ -212,8 +212,19 @@ def _nonempty(arr: np.ndarray, name: str, what: str = "valid (non-missing) value
         raise ValueError(f"{name} has no {what}")
 
 
-def _whole(arr: np.ndarray, name: str, rule: str) -> None:
-    _fail_if(arr != np.floor(arr), arr, name, rule)
+def _rating_scores(scores: Any, low: int, high: int, scale_desc: str) -> np.ndarray:
+    """Validate whole-number ratings in [low, high]; return them with missing values dropped.
+
+    Checks run before missing values are dropped, so an error reports the position in the
+    caller's data.
+    """
+    v = _to_1d(scores, "scores", missing="keep")
+    present = ~np.isnan(v)
+    _fail_if((v < low) | (v > high), v, "scores", f"must be between {low} and {high} {scale_desc}")
+    _fail_if(present & (v != np.floor(v)), v, "scores", f"must be whole numbers {low}, {low + 1}, ..., {high} {scale_desc}")
+    v = v[present]
+    _nonempty(v, "scores", "valid (non-missing) response")
+    return v
 
 
 def _broadcast(arrays: list[np.ndarray], names: list[str]) -> list[np.ndarray]:
@@ -255,10 +266,7 @@ def _flags(values: Any, name: str) -> np.ndarray:
 
 def _nps_counts(scores: Values) -> tuple[int, int, int, int]:
     """Validated (n, promoters, passives, detractors) counts for 0-10 scores."""
-    v = _to_1d(scores, "scores", missing="drop")
-    _nonempty(v, "scores", "valid (non-missing) response")
-    _fail_if((v < 0) | (v > 10), v, "scores", "must be between 0 and 10 (NPS 0-10 scale)")
-    _whole(v, "scores", "must be whole numbers 0, 1, ..., 10 (NPS 0-10 scale)")
+    v = _rating_scores(scores, 0, 10, "(NPS 0-10 scale)")
     n = int(v.size)
     promoters = int(np.count_nonzero(v >= NPS_PROMOTER_MIN))
     detractors = int(np.count_nonzero(v <= NPS_DETRACTOR_MAX))
@@ -362,10 +370,7 @@ def csat(scores: Values, scale: int = 5) -> float:
     """
     if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 3:
         raise ValueError(f"scale must be an integer >= 3 (number of points on the scale); got {scale!r}")
-    v = _to_1d(scores, "scores", missing="drop")
-    _nonempty(v, "scores", "valid (non-missing) response")
-    _fail_if((v < 1) | (v > scale), v, "scores", f"must be between 1 and scale={scale}")
-    _whole(v, "scores", f"must be whole numbers 1..{scale}")
+    v = _rating_scores(scores, 1, scale, f"(scale={scale})")
     return _pct(np.count_nonzero(v >= scale - 1), v.size)
 
 
@@ -388,7 +393,8 @@ def ces(
       your request?", 1 = very low effort ... 5 = very high effort. **Lower is better.**
       ``summary="mean"`` gives the mean score (lower is better);
       ``summary="low_effort_share"`` gives the percent of answers 1-2 (higher is better).
-    * ``variant="ease7"`` - CES 2.0 (CEB, 2013): "The company made it easy for me to handle
+    * ``variant="ease7"`` - CES 2.0 (CEB 2013; Dixon, Toman & DeLisi, The Effortless
+      Experience, 2013): "The company made it easy for me to handle
       my issue", 1 = strongly disagree ... 7 = strongly agree. **Higher is better.**
       ``summary="mean"`` gives the mean (higher is better); ``summary="top3"`` gives the
       percent of answers 5-7 (higher is better).
@@ -404,10 +410,7 @@ def ces(
     if summary != "mean" and summary not in shares:
         allowed = ", ".join(repr(s) for s in ["mean", *shares])
         raise ValueError(f"summary for variant {variant!r} must be one of {allowed}; got {summary!r}")
-    v = _to_1d(scores, "scores", missing="drop")
-    _nonempty(v, "scores", "valid (non-missing) response")
-    _fail_if((v < low) | (v > high), v, "scores", f"must be between {low} and {high} for variant {variant!r}")
-    _whole(v, "scores", f"must be whole numbers {low}..{high}")
+    v = _rating_scores(scores, low, high, f"(variant {variant!r})")
     if summary == "mean":
         return float(v.mean())
     lo, hi = shares[summary]
