@@ -1,0 +1,1085 @@
+"""Sample data for the workbook: seeded, vectorized generators and validated loading.
+
+Every dataset is made by a function ``make_<name>(seed=42, **sizes)`` from
+``numpy.random.default_rng(seed)``; the same seed and sizes always give the same frame. The
+generators plant patterns on purpose (gaming agents, Simpson's paradox, survey non-response,
+summer melt, cohort shaping, teaching to the test, ...); ``data/README.md`` lists them and
+:func:`planted` returns the hidden facts behind them for a given seed (which agents game,
+which section teaches to the test, ...).
+
+Where a planted pattern must hold for every seed, the generators draw *stratified* uniforms
+(within a group of ``m`` rows exactly one uniform falls in each interval ``[k/m, (k+1)/m)``):
+rates inside each group then land within about one row of their target, while which rows
+are affected stays random.
+
+Notebooks call :func:`load`::
+
+    df = load("customer_survey", seed=7)                    # generated from the seed
+    df = load("customer_survey", data_dir="my_data")        # my_data/customer_survey.csv
+
+Both paths go through the validator in :mod:`helpers.validate`, so a generated frame is
+identical, dtypes included, to the committed CSV for seed 42.
+
+Command line: ``python -m helpers.data --seed 42 --out data [--only NAME ...]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helpers.validate import (
+    EXCLUSIONS,
+    FINAL_RESULTS,
+    SCHEMAS,
+    SEGMENTS,
+    TALIS_ITEMS,
+    TALIS_REVERSED,
+    DataValidationError,
+    UnknownKindError,
+    frame_to_csv_text,
+    read_csv_validated,
+)
+
+__all__ = [
+    "DATASETS",
+    "generate",
+    "load",
+    "main",
+    "planted",
+    "write_all",
+    *(f"make_{n}" for n in SCHEMAS),
+]
+
+Frame = pd.DataFrame
+Truth = dict[str, Any]
+
+
+# --------------------------------------------------------------------------------------
+# Small vectorized helpers
+# --------------------------------------------------------------------------------------
+
+
+def _check_sizes(**sizes: int) -> None:
+    for name, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _codes(*groups: np.ndarray) -> np.ndarray:
+    """One integer code per row for the combination of several group arrays."""
+    code = np.zeros(len(groups[0]), dtype="int64")
+    for g in groups:
+        _, inv = np.unique(g, return_inverse=True)
+        code = code * (int(inv.max()) + 1 if len(inv) else 1) + inv
+    return code
+
+
+def _strat_uniform(rng: np.random.Generator, *groups: np.ndarray, n: int | None = None) -> np.ndarray:
+    """Uniforms in [0, 1) stratified within each group (all rows one group if none given).
+
+    In a group of ``m`` rows exactly one value falls in each ``[k/m, (k+1)/m)``, in random
+    order, so ``u < p`` selects ``m * p`` rows give or take one.
+    """
+    if not groups:
+        assert n is not None
+        groups = (np.zeros(n, dtype="int64"),)
+    code = _codes(*groups)
+    size = len(code)
+    perm = rng.permutation(size)
+    order = perm[np.argsort(code[perm], kind="stable")]
+    counts = np.bincount(code)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rank = np.empty(size, dtype="float64")
+    rank[order] = np.arange(size) - np.repeat(starts, counts)
+    return (rank + rng.random(size)) / counts[code]
+
+
+def _rank_within(group: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """0-based rank of each row's score within its group (lowest score = 0)."""
+    order = np.lexsort((score, group))
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    counts = np.diff(np.r_[starts, len(g)])
+    rank = np.empty(len(g), dtype="int64")
+    rank[order] = np.arange(len(g)) - np.repeat(starts, counts)
+    return rank
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _logit(p: float | np.ndarray) -> np.ndarray:
+    p = np.asarray(p, dtype="float64")
+    return np.log(p / (1 - p))
+
+
+def _ids(prefix: str, n: int, width: int = 4) -> np.ndarray:
+    """``prefix`` + zero-padded 1..n (wider if needed)."""
+    width = max(width, len(str(n)))
+    return np.char.add(prefix, np.char.zfill(np.arange(1, n + 1).astype(str), width)).astype(object)
+
+
+def _pick(values: Sequence[str], idx: np.ndarray) -> np.ndarray:
+    return np.asarray(values, dtype=object)[idx]
+
+
+def _choice_idx(rng: np.random.Generator, probs: Sequence[float], n: int,
+                u: np.ndarray | None = None) -> np.ndarray:
+    """Category index per row by inverse CDF (pass stratified ``u`` for exact shares)."""
+    cdf = np.cumsum(probs)
+    cdf = cdf / cdf[-1]
+    if u is None:
+        u = rng.random(n)
+    return np.minimum(np.searchsorted(cdf, u, side="right"), len(probs) - 1)
+
+
+def _ordinal(latent: np.ndarray, cuts: Sequence[float], low: int = 1) -> np.ndarray:
+    """Map a continuous latent to integers ``low, low+1, ...`` by ascending cut points."""
+    return low + np.searchsorted(np.asarray(cuts), latent, side="right")
+
+
+def _finish(kind: str, cols: dict[str, Any]) -> Frame:
+    """Build the frame in schema order with the validator's dtypes."""
+    schema = SCHEMAS[kind]
+    out: dict[str, Any] = {}
+    for c in schema.columns:
+        v = cols[c.name]
+        if c.kind in ("int", "bool"):
+            arr = np.asarray(v, dtype="float64")
+            out[c.name] = pd.array(arr, dtype="Int64") if c.nullable else arr.astype("int64")
+        elif c.kind == "float":
+            out[c.name] = np.asarray(v, dtype="float64")
+        elif c.kind == "category":
+            out[c.name] = pd.Categorical(np.asarray(v, dtype=object), categories=list(c.allowed),
+                                         ordered=c.ordered)
+        elif c.kind == "date":
+            out[c.name] = np.asarray(v).astype("datetime64[us]")
+        else:
+            out[c.name] = pd.array(np.asarray(v, dtype=object), dtype="str")
+    missing = set(cols) - set(out)
+    if missing:  # pragma: no cover - a generator bug
+        raise AssertionError(f"{kind}: columns not in the schema: {sorted(missing)}")
+    return pd.DataFrame(out)
+
+
+def _weekdays(start: str, n_days: int) -> np.ndarray:
+    days = np.datetime64(start) + np.arange(n_days)
+    return days[np.is_busday(days)]
+
+
+# --------------------------------------------------------------------------------------
+# 1. support_contacts
+# --------------------------------------------------------------------------------------
+
+TEAMS = ("Billing", "Technical", "Accounts", "Onboarding")
+
+
+def _support_contacts(seed: int, n_agents: int, contacts_per_agent: int,
+                      n_gamers: int) -> tuple[Frame, Truth]:
+    _check_sizes(n_agents=n_agents, contacts_per_agent=contacts_per_agent)
+    if not 0 <= n_gamers < n_agents:
+        raise ValueError(f"n_gamers must be between 0 and n_agents - 1, got {n_gamers}")
+    rng = np.random.default_rng(seed)
+    n = n_agents * contacts_per_agent
+    agent = np.repeat(np.arange(n_agents), contacts_per_agent)
+    gamers = np.sort(rng.choice(n_agents, size=n_gamers, replace=False))
+    gamer = np.isin(agent, gamers)
+    agent_ids = _ids("AG", n_agents, 2)
+
+    channel = _choice_idx(rng, (0.5, 0.3, 0.2), n)  # phone, chat, email
+    base_aht = np.array([8.5, 11.0, 14.0])[channel]
+    agent_speed = np.exp(rng.normal(0, 0.05, n_agents))[agent]
+    aht = base_aht * agent_speed * rng.lognormal(0, 0.45, n) * np.where(gamer, 0.5, 1.0)
+    aht = np.round(np.clip(aht, 0.5, 240), 1)
+
+    transfers = np.minimum(rng.poisson(np.where(gamer, 0.9, 0.12)), 10)
+    skill = rng.normal(0, 0.015, n_agents)[agent]  # similar true skill
+    u = _strat_uniform(rng, gamer)
+    fcr = u < np.where(gamer, 0.42, 0.74 + skill)
+    u = _strat_uniform(rng, gamer, fcr)
+    repeat = u < np.where(fcr, np.where(gamer, 0.15, 0.06), np.where(gamer, 0.60, 0.32))
+
+    responded = _strat_uniform(rng, n=n) < 0.25
+    csat_p = np.where(fcr[:, None], [0.03, 0.03, 0.06, 0.22, 0.66], [0.15, 0.12, 0.15, 0.25, 0.33])
+    csat = 1 + (rng.random(n)[:, None] > np.cumsum(csat_p, axis=1)).sum(axis=1)
+    csat = np.minimum(csat, 5).astype("float64")
+    ces_latent = 5.6 + np.where(fcr, 0.6, -1.6) - 0.5 * transfers + rng.normal(0, 1.1, n)
+    ces = np.clip(np.round(ces_latent), 1, 7)
+    ces_answered = responded & (rng.random(n) < 0.85)
+    csat[~responded] = np.nan
+    ces[~ces_answered] = np.nan
+
+    days = _weekdays("2024-01-01", 91)
+    day = rng.integers(0, len(days), n)
+    order = np.lexsort((rng.random(n), day))
+    cols = {
+        "contact_id": _ids("SC", n, 5),
+        "date": days[day][order],
+        "agent_id": agent_ids[agent][order],
+        "team": _pick(TEAMS, agent % len(TEAMS))[order],
+        "channel": _pick(("phone", "chat", "email"), channel)[order],
+        "handle_time_min": aht[order],
+        "transfers": transfers[order],
+        "resolved_first_contact": fcr[order],
+        "repeat_within_7d": repeat[order],
+        "csat": csat[order],
+        "ces": ces[order],
+    }
+    truth = {"gaming_agents": [str(a) for a in agent_ids[gamers]]}
+    return _finish("support_contacts", cols), truth
+
+
+def make_support_contacts(seed: int = 42, n_agents: int = 40, contacts_per_agent: int = 60,
+                          n_gamers: int = 4) -> Frame:
+    """Support contacts of one quarter (Jan-Mar 2024, weekdays).
+
+    Args:
+        seed: random seed.
+        n_agents: number of agents (spread over four teams).
+        contacts_per_agent: contacts handled by each agent.
+        n_gamers: agents who game average handle time (short calls, transfers, unresolved
+            issues that come back); see :func:`planted` for who they are.
+    """
+    return _support_contacts(seed, n_agents, contacts_per_agent, n_gamers)[0]
+
+
+# --------------------------------------------------------------------------------------
+# 2. customer_survey
+# --------------------------------------------------------------------------------------
+
+
+def _customer_survey(seed: int, n_customers: int) -> tuple[Frame, Truth]:
+    _check_sizes(n_customers=n_customers)
+    rng = np.random.default_rng(seed)
+    n = n_customers
+    seg = _choice_idx(rng, (0.62, 0.28, 0.10), n, _strat_uniform(rng, n=n))
+    tenure = np.clip(np.round(rng.gamma(1.6, 18, n)), 1, 240)
+    resolved = _strat_uniform(rng, seg) < 0.78
+    coached = _strat_uniform(rng, seg) < 0.08
+    sat = (np.array([6.7, 7.3, 8.0])[seg] + np.where(resolved, 0.6, -1.7)
+           + 0.004 * (tenure - 30) + rng.normal(0, 1.5, n))
+    sat = np.round(np.clip(sat, 0, 10), 1)
+    responded = _strat_uniform(rng, seg) < _sigmoid(-1.2 + 0.6 * (sat - 7.0))
+    nps = np.clip(np.round(sat + 0.7 + rng.normal(0, 1.0, n)), 0, 10)
+    boost = coached & (rng.random(n) < 0.8)
+    nps = np.where(boost, np.maximum(nps, rng.choice([9.0, 10.0], n, p=[0.35, 0.65])), nps)
+    csat = _ordinal(sat + rng.normal(0, 0.9, n), (3.0, 4.4, 5.6, 6.9)).astype("float64")
+    ces = np.clip(np.round(1.2 + 0.62 * sat + np.where(resolved, 0.4, -0.8) + rng.normal(0, 0.9, n)),
+                  1, 7)
+    churn = _strat_uniform(rng, seg) < _sigmoid(-2.4 - 0.55 * (sat - 7.0))
+    nps[~responded] = np.nan
+    csat[~responded | (rng.random(n) < 0.04)] = np.nan
+    ces[~responded | (rng.random(n) < 0.08)] = np.nan
+    cols = {
+        "customer_id": _ids("CS", n, 5),
+        "segment": _pick(SEGMENTS, seg),
+        "tenure_months": tenure,
+        "resolved_case": resolved,
+        "coached_by_agent": coached,
+        "responded": responded,
+        "nps": nps,
+        "csat": csat,
+        "ces": ces,
+        "true_satisfaction": sat,
+        "churned_next_quarter": churn,
+    }
+    return _finish("customer_survey", cols), {}
+
+
+def make_customer_survey(seed: int = 42, n_customers: int = 3000) -> Frame:
+    """A relationship survey (NPS, CSAT, CES) sent to every customer.
+
+    Args:
+        seed: random seed.
+        n_customers: customers invited (segments SMB 62%, Mid-market 28%, Enterprise 10%).
+    """
+    return _customer_survey(seed, n_customers)[0]
+
+
+# --------------------------------------------------------------------------------------
+# 3. customer_accounts
+# --------------------------------------------------------------------------------------
+
+PLANS = ("Essentials", "Premier")
+REGIONS = ("North", "South", "East", "West")
+#: Monthly churn hazard by segment (rows) and plan (columns: Essentials, Premier).
+CHURN_HAZARD = np.array([[0.050, 0.032], [0.022, 0.014], [0.010, 0.006]])
+#: P(plan = Premier | segment): Premier was sold mostly to small businesses.
+PREMIER_SHARE = np.array([0.80, 0.30, 0.08])
+
+
+def _customer_accounts(seed: int, n_customers: int, n_months: int,
+                       start_month: str) -> tuple[Frame, Truth]:
+    _check_sizes(n_customers=n_customers, n_months=n_months)
+    rng = np.random.default_rng(seed)
+    n, m = n_customers, n_months
+    seg = _choice_idx(rng, (0.45, 0.30, 0.25), n, _strat_uniform(rng, n=n))
+    plan = (_strat_uniform(rng, seg) < PREMIER_SHARE[seg]).astype("int64")
+    region = rng.integers(0, len(REGIONS), n)
+    existing = _strat_uniform(rng, n=n) < 0.62
+    start = np.where(existing, 0, 1 + np.floor(rng.random(n) * max(m - 1, 1)).astype("int64"))
+    start = np.minimum(start, m - 1)
+    h = CHURN_HAZARD[seg, plan]
+    u = _strat_uniform(rng, seg, plan)
+    life = np.maximum(1, np.ceil(np.log1p(-u) / np.log1p(-h))).astype("int64")
+    churn_month = start + life
+    end = np.minimum(churn_month, m - 1)
+    churned = churn_month <= m - 1
+
+    # order customers by start month, then at random; ids follow that order
+    order = np.lexsort((rng.random(n), start))
+    seg, plan, region, start, end, churned, existing = (
+        a[order] for a in (seg, plan, region, start, end, churned, existing))
+    ids = _ids("C", n, 5)
+
+    price = np.array([[49.0, 89.0], [390.0, 690.0], [2400.0, 3900.0]])[seg, plan]
+    seats = rng.lognormal(0, 0.55, n)
+    fixed_cost = np.array([22.0, 90.0, 420.0])[seg] * rng.lognormal(0, 0.3, n)
+    heavy = rng.random(n) < 0.12  # support-heavy customers
+    cac = np.round(np.array([350.0, 3200.0, 18000.0])[seg] * rng.lognormal(0, 0.45, n), 2)
+
+    rows = end - start + 1
+    cust = np.repeat(np.arange(n), rows)
+    offset = np.arange(rows.sum()) - np.repeat(np.cumsum(rows) - rows, rows)
+    month = start[cust] + offset
+    first = offset == 0
+    last = month == end[cust]
+    churn_row = last & churned[cust]
+    r = len(cust)
+    revenue = np.round(price[cust] * seats[cust] * rng.normal(1, 0.04, r), 2)
+    cost = np.round(0.28 * revenue + fixed_cost[cust] * np.where(heavy[cust], 3.5, 1.0)
+                    * rng.lognormal(0, 0.25, r), 2)
+    months = (np.datetime64(start_month, "M") + month).astype(str)
+    cols = {
+        "customer_id": ids[cust],
+        "month": months,
+        "segment": _pick(SEGMENTS, seg[cust]),
+        "plan": _pick(PLANS, plan[cust]),
+        "region": _pick(REGIONS, region[cust]),
+        "active": ~churn_row,
+        "new_this_month": first & ~existing[cust],
+        "churned_this_month": churn_row,
+        "revenue": np.maximum(revenue, 0),
+        "cost_to_serve": cost,
+        "acquisition_cost": np.where(first, cac[cust], np.nan),
+    }
+    truth = {"better_within_every_segment": "Premier", "worse_pooled": "Premier",
+             "hazard": {s: dict(zip(PLANS, CHURN_HAZARD[i])) for i, s in enumerate(SEGMENTS)}}
+    return _finish("customer_accounts", cols), truth
+
+
+def make_customer_accounts(seed: int = 42, n_customers: int = 2000, n_months: int = 24,
+                           start_month: str = "2023-01") -> Frame:
+    """A customer-month panel of a subscription business.
+
+    Args:
+        seed: random seed.
+        n_customers: customers ever seen in the window (about 62% are customers at the
+            start; the rest are acquired during the window).
+        n_months: months in the window.
+        start_month: first month, ``YYYY-MM``.
+    """
+    return _customer_accounts(seed, n_customers, n_months, start_month)[0]
+
+
+# --------------------------------------------------------------------------------------
+# 4. product_usage, release_log, customer_journey
+# --------------------------------------------------------------------------------------
+
+
+def _adoption_curve(k: np.ndarray) -> np.ndarray:
+    """Share of customers who have adopted the new path ``k`` weeks after the release."""
+    return np.where(k >= 0, 0.72 / (1 + np.exp(-(k - 9.0) / 2.6)), 0.0)
+
+
+def _maturity(share: np.ndarray) -> np.ndarray:
+    """How much the new path avoids contacts, given current adoption (0 below 30%)."""
+    return np.clip((share - 0.30) / 0.25, 0, 1)
+
+
+def _usage(seed: int, n_customers: int, n_weeks: int, release_week: int,
+           start_week: str) -> tuple[Frame, Frame, Truth]:
+    _check_sizes(n_customers=n_customers, n_weeks=n_weeks)
+    if not 1 <= release_week < n_weeks:
+        raise ValueError(f"release_week must be between 1 and n_weeks - 1, got {release_week}")
+    start = np.datetime64(start_week, "D")
+    if not np.is_busday(start, weekmask="Mon"):
+        raise ValueError(f"start_week must be a Monday, got {start_week}")
+    rng = np.random.default_rng(seed)
+    n, w = n_customers, n_weeks
+    weeks = start + 7 * np.arange(w)
+
+    # output log: fast ramp right after the release
+    t = np.arange(w)
+    after = t - release_week
+    features = np.where(after < 0, 1, np.where(after == 0, 6, 4)) + rng.integers(0, 2, w)
+    articles = np.where(after < 0, 0, np.where(after < 6, 10, 4)) + rng.integers(0, 3, w)
+    log = {
+        "week": weeks,
+        "features_shipped": features,
+        "help_articles_published": articles,
+        "self_service_release": t == release_week,
+    }
+
+    # adoption: customer i adopts at the first week the curve passes its stratified u
+    u = _strat_uniform(rng, n=n)
+    curve = _adoption_curve(np.arange(w - release_week))
+    k_adopt = np.searchsorted(curve, u, side="left")  # == len(curve): never in the window
+    adopt_week = np.where(k_adopt < len(curve), release_week + k_adopt, w + 1)
+    activity = rng.beta(7, 2, n)
+    task_rate = rng.gamma(4, 1.5, n)
+    contact_rate = 0.30 * rng.gamma(5, 0.2, n)
+
+    cust = np.repeat(np.arange(n), w)
+    wk = np.tile(t, n)
+    r = n * w
+    active = rng.random(r) < activity[cust]
+    adopted = wk >= adopt_week[cust]
+    new_path = active & adopted & (rng.random(r) < 0.9)
+    old_path = active & (~adopted | (rng.random(r) < 0.15))
+    share = _adoption_curve(wk - release_week)
+    lam = contact_rate[cust] * np.where(active, 1.0, 0.3) * (1 - 0.75 * new_path * _maturity(share))
+    contacts = rng.poisson(lam)
+    tasks = rng.poisson(task_rate[cust] * active * np.where(new_path, 1.1, 1.0))
+    ids = _ids("U", n, 4)
+    order = np.lexsort((cust, wk))
+    cols = {
+        "week": weeks[wk][order],
+        "customer_id": ids[cust][order],
+        "used_old_path": old_path[order],
+        "used_new_self_service_path": new_path[order],
+        "support_contacts": contacts[order],
+        "tasks_completed": tasks[order],
+    }
+    truth = {
+        "release_week": str(weeks[release_week]),
+        "adoption_needed_before_contacts_fall": 0.30,
+    }
+    return _finish("product_usage", cols), _finish("release_log", log), truth
+
+
+def make_product_usage(seed: int = 42, n_customers: int = 300, n_weeks: int = 26,
+                       release_week: int = 8, start_week: str = "2024-01-01") -> Frame:
+    """Weekly product use before and after a new self-service path is released.
+
+    Args:
+        seed: random seed.
+        n_customers: customers observed every week.
+        n_weeks: weeks observed.
+        release_week: index (0-based) of the week the new path is released.
+        start_week: Monday of the first week, ``YYYY-MM-DD``.
+    """
+    return _usage(seed, n_customers, n_weeks, release_week, start_week)[0]
+
+
+def make_release_log(seed: int = 42, n_customers: int = 300, n_weeks: int = 26,
+                     release_week: int = 8, start_week: str = "2024-01-01") -> Frame:
+    """The product team's weekly output (features, help articles) for the same weeks as
+    :func:`make_product_usage` (same arguments, same seed -> matching weeks)."""
+    return _usage(seed, n_customers, n_weeks, release_week, start_week)[1]
+
+
+JOURNEY_STAGES = (
+    "onboarding_complete",
+    "first_value_within_14d",
+    "first_support_case_resolved",
+    "admin_trained",
+    "renewal_review_held",
+)
+
+
+def _customer_journey(seed: int, n_customers: int) -> tuple[Frame, Truth]:
+    _check_sizes(n_customers=n_customers)
+    rng = np.random.default_rng(seed)
+    n = n_customers
+    seg = _choice_idx(rng, (0.55, 0.30, 0.15), n, _strat_uniform(rng, n=n))
+    onboard = _strat_uniform(rng, seg) < 0.80
+    first_value = _strat_uniform(rng, onboard) < np.where(onboard, 0.68, 0.55)
+    case = _strat_uniform(rng, n=n) < 0.75
+    trained = _strat_uniform(rng, n=n) < np.where(onboard, 0.65, 0.45)
+    review = _strat_uniform(rng, seg) < np.array([0.45, 0.60, 0.75])[seg]
+    csat = _ordinal(rng.normal(0, 1, n) + 0.25 * onboard, (-1.9, -1.3, -0.6, 0.3)).astype("int64")
+    logit = (-2.3 + 1.9 * ~first_value + 0.25 * ~onboard + 0.3 * ~case + 0.2 * ~trained
+             + 0.3 * ~review - 0.08 * (csat - 4) - np.array([0.0, 0.2, 0.4])[seg])
+    churn = _strat_uniform(rng, first_value, case) < _sigmoid(logit)
+    cols = {
+        "customer_id": _ids("J", n, 5),
+        "segment": _pick(SEGMENTS, seg),
+        "onboarding_complete": onboard,
+        "first_value_within_14d": first_value,
+        "first_support_case_resolved": case,
+        "admin_trained": trained,
+        "renewal_review_held": review,
+        "csat_onboarding": csat,
+        "churned": churn,
+    }
+    return _finish("customer_journey", cols), {"key_moment": "first_value_within_14d"}
+
+
+def make_customer_journey(seed: int = 42, n_customers: int = 2000) -> Frame:
+    """Moments of truth in the first year of each customer, and whether they churned.
+
+    Args:
+        seed: random seed.
+        n_customers: customers (one row each).
+    """
+    return _customer_journey(seed, n_customers)[0]
+
+
+# --------------------------------------------------------------------------------------
+# 5. enrollment_funnel
+# --------------------------------------------------------------------------------------
+
+SOURCES = ("web", "school_visit", "referral", "college_fair")
+RESIDENCY = ("in-state", "out-of-state", "international")
+
+
+def _enrollment_funnel(seed: int, n_per_cohort: int, first_cohort: int,
+                       n_cohorts: int) -> tuple[Frame, Truth]:
+    _check_sizes(n_per_cohort=n_per_cohort, n_cohorts=n_cohorts)
+    rng = np.random.default_rng(seed)
+    n = n_per_cohort * n_cohorts
+    cohort = first_cohort + np.repeat(np.arange(n_cohorts), n_per_cohort)
+    src = _choice_idx(rng, (0.40, 0.20, 0.15, 0.25), n, _strat_uniform(rng, cohort))
+    fg = _strat_uniform(rng, cohort) < 0.34
+    pell = _strat_uniform(rng, cohort, fg) < np.where(fg, 0.55, 0.22)
+    res = _choice_idx(rng, (0.68, 0.24, 0.08), n, _strat_uniform(rng, cohort))
+    inquired = _strat_uniform(rng, cohort, src) < np.array([0.92, 0.95, 0.97, 0.60])[src]
+    applied = inquired & (_strat_uniform(rng, cohort, src) < np.array([0.42, 0.52, 0.62, 0.32])[src])
+    admitted = applied & (_strat_uniform(rng, cohort, applied) < 0.67)
+    dep_p = np.array([0.36, 0.33, 0.22])[res]
+    deposited = admitted & (_strat_uniform(rng, cohort, admitted) < dep_p)
+    melt_p = np.array([[0.05, 0.13], [0.14, 0.20]])[fg.astype(int), pell.astype(int)]
+    melt_p = melt_p + np.where(res == 2, 0.08, 0.0)
+    melted = deposited & (_strat_uniform(rng, deposited, fg, pell) < melt_p)
+    enrolled = deposited & ~melted
+    order = np.lexsort((rng.random(n), cohort))
+    cols = {
+        "applicant_id": _ids("P", n, 6),
+        "cohort_year": cohort[order],
+        "source": _pick(SOURCES, src)[order],
+        "first_generation": fg[order],
+        "pell": np.where(applied, pell, np.nan)[order],
+        "residency": _pick(RESIDENCY, res)[order],
+        "inquired": inquired[order],
+        "applied": applied[order],
+        "admitted": admitted[order],
+        "deposited": deposited[order],
+        "enrolled_census": enrolled[order],
+        "melted": melted[order],
+    }
+    return _finish("enrollment_funnel", cols), {}
+
+
+def make_enrollment_funnel(seed: int = 42, n_per_cohort: int = 2500, first_cohort: int = 2022,
+                           n_cohorts: int = 3) -> Frame:
+    """Prospective students and how far each got: inquiry -> application -> admission ->
+    deposit -> enrolled at census (deposited but not enrolled = summer melt).
+
+    Args:
+        seed: random seed.
+        n_per_cohort: prospects per entering class.
+        first_cohort: fall of the first entering class.
+        n_cohorts: number of entering classes.
+    """
+    return _enrollment_funnel(seed, n_per_cohort, first_cohort, n_cohorts)[0]
+
+
+# --------------------------------------------------------------------------------------
+# 6. student_terms
+# --------------------------------------------------------------------------------------
+
+# Year-by-year hazards for students still enrolled, full-time (index 0) and part-time (1).
+_LEAVE = np.array([  # leave the institution at transition k (k = 1..6)
+    [0.200, 0.085, 0.055, 0.045, 0.060, 0.080],
+    [0.530, 0.230, 0.160, 0.120, 0.110, 0.110],
+])
+_TRANSFER_SHARE = np.array([0.38, 0.20])  # share of leavers found at another institution
+_COMPLETE = np.array([  # complete at transition k (k = 4..6), of those still enrolled
+    [0.56, 0.62, 0.45],
+    [0.12, 0.25, 0.30],
+])
+
+
+def _student_terms(seed: int, n_students: int, first_cohort: int, n_cohorts: int,
+                   n_terms: int, shaped_cohort: int | None) -> tuple[Frame, Truth]:
+    _check_sizes(n_students=n_students, n_cohorts=n_cohorts, n_terms=n_terms)
+    if shaped_cohort is None:
+        shaped_cohort = first_cohort + n_cohorts - 1
+    rng = np.random.default_rng(seed)
+    n = n_students
+    cohort = first_cohort + (np.arange(n) * n_cohorts) // n
+    pt = _strat_uniform(rng, cohort) < 0.22
+    fg = _strat_uniform(rng, cohort) < 0.36
+    pell = _strat_uniform(rng, cohort, fg) < np.where(fg, 0.55, 0.22)
+    risk = rng.normal(0, 1, n) + 0.45 * fg + 0.35 * pell
+    risk = risk - risk.mean()
+    att = pt.astype("int64")
+
+    # withdrawals before the first census date; in the shaped cohort the institution steered
+    # out its highest-risk first-generation / Pell entrants
+    withdrew = _strat_uniform(rng, cohort) < 0.02
+    target = (cohort == shaped_cohort) & (fg | pell)
+    if target.any():
+        score = risk + rng.normal(0, 0.35, n)
+        cut = np.quantile(score[target], 1 - 0.22)
+        withdrew |= target & (score >= cut)
+
+    # allowable exclusions (death, military service, ...) happen at some transition 1..n-1
+    excl_kind = 1 + _choice_idx(rng, (0.2, 0.25, 0.35, 0.05, 0.15), n)
+    excl_at = np.where(rng.random(n) < 0.006, rng.integers(1, max(n_terms, 2), n), n_terms + 99)
+
+    enrolled = np.zeros((n, n_terms), dtype=bool)
+    elsewhere = np.zeros((n, n_terms), dtype=bool)
+    transferred = np.zeros((n, n_terms), dtype=bool)
+    completed = np.zeros((n, n_terms), dtype=bool)
+    excluded = np.zeros((n, n_terms), dtype=bool)
+    enrolled[:, 0] = ~withdrew
+    transfer_term = np.full(n, n_terms + 99)
+    for k in range(1, n_terms):  # vectorized over students; one step per year
+        cur = enrolled[:, k - 1]
+        excluded[:, k] = excluded[:, k - 1] | (cur & (excl_at == k))
+        live = cur & ~excluded[:, k]
+        comp_p = np.zeros(n)
+        if 4 <= k <= 3 + _COMPLETE.shape[1]:
+            comp_p = np.clip(_COMPLETE[att, k - 4] * np.exp(-0.35 * risk), 0, 0.95)
+        leave_base = _LEAVE[att, min(k, _LEAVE.shape[1]) - 1]
+        leave_p = _sigmoid(_logit(leave_base) + 0.9 * risk)
+        done = live & (_strat_uniform(rng, cohort, att) < comp_p)
+        leave = live & ~done & (_strat_uniform(rng, cohort, att) < leave_p)
+        moved = leave & (rng.random(n) < _TRANSFER_SHARE[att])
+        transfer_term = np.where(moved, k, transfer_term)
+        completed[:, k] = completed[:, k - 1] | done
+        enrolled[:, k] = live & ~done & ~leave
+        transferred[:, k] = transferred[:, k - 1] | moved
+        elsewhere[:, k] = transferred[:, k] & (k - transfer_term < 4)
+
+    rows = np.where(withdrew, 1, n_terms)
+    sid = np.repeat(np.arange(n), rows)
+    term_index = np.arange(rows.sum()) - np.repeat(np.cumsum(rows) - rows, rows)
+    exclusion = np.where(excluded[sid, term_index], excl_kind[sid], 0)
+    cols = {
+        "student_id": _ids("S", n, 6)[sid],
+        "cohort_year": cohort[sid],
+        "term": cohort[sid] + term_index,
+        "term_index": term_index,
+        "attendance": _pick(("full-time", "part-time"), att[sid]),
+        "first_generation": fg[sid],
+        "pell": pell[sid],
+        "enrolled": enrolled[sid, term_index],
+        "enrolled_elsewhere": elsewhere[sid, term_index],
+        "transferred_out": transferred[sid, term_index],
+        "completed": completed[sid, term_index],
+        "exclusion": _pick(EXCLUSIONS, exclusion),
+        "withdrew_before_census": withdrew[sid] & (term_index == 0),
+    }
+    truth = {"shaped_cohort": int(shaped_cohort)}
+    return _finish("student_terms", cols), truth
+
+
+def make_student_terms(seed: int = 42, n_students: int = 3000, first_cohort: int = 2016,
+                       n_cohorts: int = 3, n_terms: int = 7,
+                       shaped_cohort: int | None = None) -> Frame:
+    """Fall-term records of first-time, degree-seeking students (IPEDS / NSC style).
+
+    ``n_students=143_000`` gives about a million rows in a few seconds.
+
+    Args:
+        seed: random seed.
+        n_students: entering students over all cohorts (split evenly).
+        first_cohort: fall of the first entering cohort.
+        n_cohorts: number of entering cohorts.
+        n_terms: fall terms per student including the entry fall (7 = entry + six years,
+            enough for the 150%-of-normal-time graduation rate).
+        shaped_cohort: the cohort in which high-risk first-generation and Pell entrants were
+            steered to withdraw before census (default: the last cohort).
+    """
+    return _student_terms(seed, n_students, first_cohort, n_cohorts, n_terms, shaped_cohort)[0]
+
+
+# --------------------------------------------------------------------------------------
+# 7. lms_activity
+# --------------------------------------------------------------------------------------
+
+COURSES = ("STAT101", "BIOL110", "HIST120")
+#: Assignment deadline weeks of each course (15-week term).
+DEADLINES = {"STAT101": (4, 8, 12, 15), "BIOL110": (5, 10, 15), "HIST120": (3, 7, 11, 15)}
+RESULT_SHARES = {"Distinction": 0.09, "Pass": 0.38, "Fail": 0.22, "Withdrawn": 0.31}
+
+
+def _lms_activity(seed: int, n_students: int, n_weeks: int) -> tuple[Frame, Truth]:
+    _check_sizes(n_students=n_students)
+    if n_weeks < 6:
+        raise ValueError(f"n_weeks must be at least 6, got {n_weeks}")
+    rng = np.random.default_rng(seed)
+    n = n_students
+    course = rng.integers(0, len(COURSES), n)
+    eng = rng.normal(0, 1, n)
+
+    # outcomes with the target shares (ranked, so the mix is exact for any seed)
+    n_wd = round(RESULT_SHARES["Withdrawn"] * n)
+    n_dist = round(RESULT_SHARES["Distinction"] * n)
+    n_fail = round(RESULT_SHARES["Fail"] * n)
+    result = np.full(n, 1)  # Pass
+    wd_rank = np.argsort(-eng + rng.normal(0, 0.8, n))[::-1]
+    withdrawn = np.zeros(n, dtype=bool)
+    withdrawn[wd_rank[:n_wd]] = True
+    result[withdrawn] = 3
+    rest = np.flatnonzero(~withdrawn)
+    by_score = rest[np.argsort(eng[rest] + rng.normal(0, 0.6, len(rest)))]
+    result[by_score[:n_fail]] = 2
+    result[by_score[len(by_score) - n_dist:]] = 0
+    wd_week = np.where(withdrawn, 2 + np.floor(rng.beta(1.3, 1.7, n) * (n_weeks - 2)), np.inf)
+    wd_week = np.minimum(wd_week, n_weeks - 1)
+
+    deadline = np.zeros((len(COURSES), n_weeks + 2), dtype=bool)
+    for c, name in enumerate(COURSES):  # three courses: a tiny loop over a constant
+        weeks = [min(d, n_weeks) for d in DEADLINES[name]]
+        deadline[c, weeks] = True
+
+    last_week = np.where(withdrawn, wd_week, n_weeks).astype("int64")
+    sid = np.repeat(np.arange(n), last_week)
+    week = 1 + np.arange(last_week.sum()) - np.repeat(np.cumsum(last_week) - last_week, last_week)
+    r = len(sid)
+    c = course[sid]
+    is_deadline = deadline[c, week]
+    before_deadline = deadline[c, week + 1]
+    base = np.exp(3.0 + 0.45 * eng + rng.normal(0, 0.5, n))[sid]
+    factor = np.where(is_deadline, 2.6, np.where(before_deadline, 1.5, 1.0)) * 0.985 ** week
+    to_go = wd_week[sid] - week  # weeks left before withdrawal (inf if not withdrawing)
+    fade = np.where(to_go < 4, np.maximum(0.08, 0.22 * to_go + 0.1), 1.0)
+    fail_fade = np.where((result[sid] == 2) & (week > n_weeks / 2), 0.7, 1.0)
+    lam = base * factor * fade * fail_fade * rng.gamma(2.0, 0.5, r)
+    clicks = rng.poisson(lam)
+    active = clicks > 0
+    sessions = np.minimum(clicks, rng.poisson(0.5 + 0.45 * np.sqrt(clicks)) + active)
+    posts = rng.poisson(0.12 * np.exp(0.5 * eng[sid]) * active * fade)
+    sub_p = np.where(is_deadline, _sigmoid(1.6 + 1.2 * eng[sid]) * (to_go > 0), 0.15)
+    submissions = (active & (rng.random(r) < sub_p)).astype("int64")
+    cols = {
+        "student_id": _ids("L", n, 5)[sid],
+        "course_id": _pick(COURSES, course)[sid],
+        "week": week,
+        "clicks": clicks,
+        "sessions": sessions,
+        "posts": posts,
+        "submissions": submissions,
+        "active": active,
+        "final_result": _pick(FINAL_RESULTS, result)[sid],
+        "withdrawal_week": np.where(withdrawn, wd_week, np.nan)[sid],
+    }
+    truth = {"deadline_weeks": {k: [min(d, n_weeks) for d in v] for k, v in DEADLINES.items()}}
+    return _finish("lms_activity", cols), truth
+
+
+def make_lms_activity(seed: int = 42, n_students: int = 600, n_weeks: int = 15) -> Frame:
+    """Weekly learning-platform activity per student (modelled after OULAD; illustrative).
+
+    Args:
+        seed: random seed.
+        n_students: students, each in one of three courses.
+        n_weeks: weeks in the term (at least 6).
+    """
+    return _lms_activity(seed, n_students, n_weeks)[0]
+
+
+# --------------------------------------------------------------------------------------
+# 8. assessments
+# --------------------------------------------------------------------------------------
+
+
+def _assessments(seed: int, n_sections: int, students_per_section: int) -> tuple[Frame, Truth]:
+    _check_sizes(n_sections=n_sections, students_per_section=students_per_section)
+    if n_sections < 4:
+        raise ValueError(f"n_sections must be at least 4, got {n_sections}")
+    rng = np.random.default_rng(seed)
+    n = n_sections * students_per_section
+    sec = np.repeat(np.arange(n_sections), students_per_section)
+    interactive_secs = rng.permutation(n_sections)[: n_sections // 2]
+    mode = np.isin(np.arange(n_sections), interactive_secs)
+    t2t = int(rng.choice(np.flatnonzero(~mode)))  # a traditional section teaching to the test
+    pre = np.clip(rng.normal(38, 3, n_sections)[sec] + rng.normal(0, 12, n), 5, 90)
+    ability = 0.6 * (pre - 38) / 12 + rng.normal(0, 0.8, n)
+    g = np.where(mode[sec], 0.48, 0.23) + 0.07 * ability + rng.normal(0, 0.08, n)
+    g_post = np.where(sec == t2t, 0.58 + 0.05 * ability + rng.normal(0, 0.08, n), g)
+    post = np.clip(pre + g_post * (100 - pre) + rng.normal(0, 4, n), 0, 100)
+    g_transfer = np.where(sec == t2t, 0.02 + rng.normal(0, 0.05, n), 0.9 * g)
+    transfer = np.clip(pre + g_transfer * (100 - pre) + rng.normal(0, 5, n), 0, 100)
+    # the weakest ~12% of each section (by ability plus noise) leave before the post-test
+    dropped = _rank_within(sec, ability + rng.normal(0, 0.6, n)) < round(0.12 * students_per_section)
+    cols = {
+        "student_id": _ids("ST", n, 4),
+        "section": _ids("S", n_sections, 2)[sec],
+        "teaching_mode": np.where(mode[sec], "interactive", "traditional"),
+        "pre_score": np.round(pre, 1),
+        "post_score": np.where(dropped, np.nan, np.round(post, 1)),
+        "transfer_score": np.where(dropped, np.nan, np.round(transfer, 1)),
+        "dropped": dropped,
+    }
+    truth = {"teach_to_test_section": str(_ids("S", n_sections, 2)[t2t])}
+    return _finish("assessments", cols), truth
+
+
+def make_assessments(seed: int = 42, n_sections: int = 8, students_per_section: int = 40) -> Frame:
+    """Pre-test, post-test and an independent transfer test in sections of one course.
+
+    Half the sections teach interactively (Hake gain ~0.48), half traditionally (~0.23); one
+    traditional section teaches to the test (see :func:`planted`).
+
+    Args:
+        seed: random seed.
+        n_sections: sections (at least 4).
+        students_per_section: students enrolled in each section.
+    """
+    return _assessments(seed, n_sections, students_per_section)[0]
+
+
+# --------------------------------------------------------------------------------------
+# 9. educator_survey
+# --------------------------------------------------------------------------------------
+
+# cut points of the latent item response for 1|2, 2|3, 3|4 (agree = 3 or 4)
+_ITEM_CUTS = {
+    "prof_advantages": (-2.2, -1.1, 0.6),
+    "prof_choose_again": (-2.3, -1.2, 0.4),
+    "prof_regret": (-0.3, 1.2, 2.4),
+    "prof_other_profession": (-0.9, 0.5, 1.9),
+    "school_change": (-0.5, 0.8, 2.0),
+    "school_enjoy": (-2.4, -1.4, 0.3),
+    "school_recommend": (-2.1, -1.0, 0.6),
+    "job_satisfied_overall": (-2.6, -1.5, 0.5),
+}
+
+
+def _educator_survey(seed: int, n_schools: int, teachers_per_school: int) -> tuple[Frame, Truth]:
+    _check_sizes(n_schools=n_schools, teachers_per_school=teachers_per_school)
+    rng = np.random.default_rng(seed)
+    size = np.maximum(3, rng.poisson(teachers_per_school, n_schools))
+    school = np.repeat(np.arange(n_schools), size)
+    n = len(school)
+    low_income = np.round(100 * rng.beta(2.0, 2.4, n_schools), 1)
+    z = (low_income - 45) / 22
+    school_sat = -0.55 * z + rng.normal(0, 0.2, n_schools)
+    school_score = 68 - 7.5 * z + rng.normal(0, 2.5, n_schools)
+    theta = school_sat[school] + rng.normal(0, 1, n)
+    class_score = np.clip(school_score[school] + rng.normal(0, 6, n), 0, 100)
+    responded = _strat_uniform(rng, n=n) < _sigmoid(0.95 + 0.75 * theta)
+    cols: dict[str, Any] = {
+        "teacher_id": _ids("T", n, 4),
+        "school_id": _ids("SCH", n_schools, 3)[school],
+        "school_low_income_pct": low_income[school],
+        "class_mean_score": np.round(class_score, 1),
+        "responded": responded,
+    }
+    for item in TALIS_ITEMS:
+        sign = -1.0 if item in TALIS_REVERSED else 1.0
+        latent = sign * 0.85 * theta + rng.normal(0, 0.75, n)
+        value = _ordinal(latent, _ITEM_CUTS[item]).astype("float64")
+        cols[item] = np.where(responded, value, np.nan)
+    pd_hours = np.round(rng.gamma(2.0, 14, n) * np.exp(0.1 * theta))
+    cols["pd_hours"] = np.where(responded, pd_hours, np.nan)
+    cols["left_next_year"] = _strat_uniform(rng, n=n) < _sigmoid(-2.2 - 0.7 * theta)
+    return _finish("educator_survey", cols), {}
+
+
+def make_educator_survey(seed: int = 42, n_schools: int = 60, teachers_per_school: int = 25) -> Frame:
+    """A TALIS-style teacher job-satisfaction survey with school context and outcomes.
+
+    Args:
+        seed: random seed.
+        n_schools: schools.
+        teachers_per_school: average teachers invited per school (Poisson, at least 3).
+    """
+    return _educator_survey(seed, n_schools, teachers_per_school)[0]
+
+
+# --------------------------------------------------------------------------------------
+# Registry and public API
+# --------------------------------------------------------------------------------------
+
+Generator = Callable[..., Frame]
+
+#: Dataset name -> generator ``make_<name>(seed=42, **sizes)``.
+DATASETS: dict[str, Generator] = {
+    "support_contacts": make_support_contacts,
+    "customer_survey": make_customer_survey,
+    "customer_accounts": make_customer_accounts,
+    "product_usage": make_product_usage,
+    "release_log": make_release_log,
+    "customer_journey": make_customer_journey,
+    "enrollment_funnel": make_enrollment_funnel,
+    "student_terms": make_student_terms,
+    "lms_activity": make_lms_activity,
+    "assessments": make_assessments,
+    "educator_survey": make_educator_survey,
+}
+
+_TRUTH: dict[str, Callable[..., Truth]] = {
+    "support_contacts": lambda seed, **k: _support_contacts(seed, **k)[1],
+    "customer_survey": lambda seed, **k: _customer_survey(seed, **k)[1],
+    "customer_accounts": lambda seed, **k: _customer_accounts(seed, **k)[1],
+    "product_usage": lambda seed, **k: _usage(seed, **k)[2],
+    "release_log": lambda seed, **k: _usage(seed, **k)[2],
+    "customer_journey": lambda seed, **k: _customer_journey(seed, **k)[1],
+    "enrollment_funnel": lambda seed, **k: _enrollment_funnel(seed, **k)[1],
+    "student_terms": lambda seed, **k: _student_terms(seed, **k)[1],
+    "lms_activity": lambda seed, **k: _lms_activity(seed, **k)[1],
+    "assessments": lambda seed, **k: _assessments(seed, **k)[1],
+    "educator_survey": lambda seed, **k: _educator_survey(seed, **k)[1],
+}
+
+
+def _generator(name: str) -> Generator:
+    try:
+        return DATASETS[name]
+    except (KeyError, TypeError):
+        raise UnknownKindError(
+            f"unknown dataset {name!r}; valid names: {', '.join(DATASETS)}") from None
+
+
+def _check_seed(seed: object) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    return int(seed)
+
+
+def size_parameters(name: str) -> dict[str, Any]:
+    """The size parameters of a dataset's generator and their defaults."""
+    sig = inspect.signature(_generator(name))
+    return {k: p.default for k, p in sig.parameters.items() if k != "seed"}
+
+
+def generate(name: str, seed: int = 42, **sizes: Any) -> Frame:
+    """Generate dataset ``name`` from ``seed``; ``sizes`` go to ``make_<name>``."""
+    gen = _generator(name)
+    return gen(seed=_check_seed(seed), **sizes)
+
+
+def planted(name: str, seed: int = 42, **sizes: Any) -> Truth:
+    """The hidden facts behind a dataset's planted patterns for this seed (for instructors
+    and tests), e.g. ``planted("support_contacts")["gaming_agents"]``."""
+    _generator(name)
+    full = {**size_parameters(name), **sizes}
+    return _TRUTH[name](_check_seed(seed), **full)
+
+
+def _sizes_for(name: str, sizes: dict[str, Any]) -> dict[str, Any]:
+    params = size_parameters(name)
+    return {k: v for k, v in sizes.items() if k in params}
+
+
+def _check_size_names(names: Sequence[str], sizes: dict[str, Any]) -> None:
+    known = {k for n in names for k in size_parameters(n)}
+    unknown = sorted(set(sizes) - known)
+    if unknown:
+        raise TypeError(f"unknown size parameter(s) {', '.join(unknown)}; known: "
+                        f"{', '.join(sorted(known))}")
+
+
+def write_all(out_dir: str | Path, seed: int = 42, only: Sequence[str] | None = None,
+              **sizes: Any) -> list[Path]:
+    """Write every dataset (or ``only`` those named) as ``<out_dir>/<name>.csv``.
+
+    Each size parameter goes to every generator that has a parameter of that name
+    (e.g. ``n_students`` sizes student_terms and lms_activity). Returns the paths written.
+    """
+    names = list(only) if only else list(DATASETS)
+    for name in names:
+        _generator(name)
+    _check_size_names(names, sizes)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in names:
+        df = generate(name, seed, **_sizes_for(name, sizes))
+        path = out / f"{name}.csv"
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            fh.write(frame_to_csv_text(df))
+        paths.append(path)
+    return paths
+
+
+_CACHE: dict[tuple, Frame] = {}
+_CACHE_MAX_ROWS = 200_000
+
+
+def load(name: str, seed: int = 42, data_dir: str | Path = "", **sizes: Any) -> Frame:
+    """Load a dataset for a notebook, always validated.
+
+    * ``data_dir`` empty: generate it from ``seed`` (and ``sizes``), write it to CSV text and
+      read that back through the validator, so the frame is identical (dtypes included) to
+      reading the committed ``data/<name>.csv`` for seed 42.
+    * ``data_dir`` given: read and validate ``<data_dir>/<name>.csv`` (``seed`` is not used;
+      ``sizes`` are not allowed).
+
+    Raises :class:`helpers.validate.DataValidationError` with a one-line message for bad
+    input.
+    """
+    _generator(name)
+    if data_dir not in ("", None):
+        if sizes:
+            raise TypeError("size parameters apply only to generated data, not to data_dir files")
+        return read_csv_validated(Path(data_dir) / f"{name}.csv", name)
+    seed = _check_seed(seed)
+    key = (name, seed, tuple(sorted(sizes.items())))
+    if key in _CACHE:
+        return _CACHE[key].copy()
+    df = generate(name, seed, **sizes)
+    out = read_csv_validated(frame_to_csv_text(df), name, label=f"generated {name} (seed {seed})")
+    if len(out) <= _CACHE_MAX_ROWS:
+        if len(_CACHE) >= 32:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = out.copy()
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------
+
+
+def _parse_size(text: str) -> tuple[str, int]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=INTEGER, got {text!r}")
+    try:
+        return name, int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected NAME=INTEGER, got {text!r}") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m helpers.data --seed 42 --out DIR [--only NAME ...] [--size NAME=N ...]``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.data",
+        description="Write the workbook's sample datasets as CSV files.",
+    )
+    parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--only", nargs="+", choices=list(DATASETS), metavar="NAME",
+                        help=f"datasets to write (default: all): {', '.join(DATASETS)}")
+    parser.add_argument("--size", action="append", type=_parse_size, default=[],
+                        metavar="NAME=N", help="a size parameter, e.g. n_students=143000")
+    args = parser.parse_args(argv)
+    try:
+        paths = write_all(args.out, seed=args.seed, only=args.only, **dict(args.size))
+    except (TypeError, ValueError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    for path in paths:
+        rows = path.read_bytes().count(b"\n") - 1
+        print(f"wrote {path} ({rows} rows, {path.stat().st_size} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
