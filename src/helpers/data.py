@@ -204,9 +204,9 @@ def _support_contacts(seed: int, n_agents: int, contacts_per_agent: int,
     transfers = np.minimum(rng.poisson(np.where(gamer, 0.9, 0.12)), 10)
     skill = rng.normal(0, 0.015, n_agents)[agent]  # similar true skill
     u = _strat_uniform(rng, gamer)
-    fcr = u < np.where(gamer, 0.42, 0.74 + skill)
+    fcr = u < np.where(gamer, 0.40, 0.74 + skill)
     u = _strat_uniform(rng, gamer, fcr)
-    repeat = u < np.where(fcr, np.where(gamer, 0.15, 0.06), np.where(gamer, 0.60, 0.32))
+    repeat = u < np.where(fcr, np.where(gamer, 0.20, 0.05), np.where(gamer, 0.68, 0.30))
 
     responded = _strat_uniform(rng, n=n) < 0.25
     csat_p = np.where(fcr[:, None], [0.03, 0.03, 0.06, 0.22, 0.66], [0.15, 0.12, 0.15, 0.25, 0.33])
@@ -265,14 +265,14 @@ def _customer_survey(seed: int, n_customers: int) -> tuple[Frame, Truth]:
     tenure = np.clip(np.round(rng.gamma(1.6, 18, n)), 1, 240)
     resolved = _strat_uniform(rng, seg) < 0.78
     coached = _strat_uniform(rng, seg) < 0.08
-    sat = (np.array([6.7, 7.3, 8.0])[seg] + np.where(resolved, 0.6, -1.7)
+    sat = (np.array([6.5, 7.3, 8.2])[seg] + np.where(resolved, 0.6, -1.7)
            + 0.004 * (tenure - 30) + rng.normal(0, 1.5, n))
     sat = np.round(np.clip(sat, 0, 10), 1)
     responded = _strat_uniform(rng, seg) < _sigmoid(-1.2 + 0.6 * (sat - 7.0))
-    nps = np.clip(np.round(sat + 0.7 + rng.normal(0, 1.0, n)), 0, 10)
+    nps = np.clip(np.round(sat + 0.4 + rng.normal(0, 1.0, n)), 0, 10)
     boost = coached & (rng.random(n) < 0.8)
     nps = np.where(boost, np.maximum(nps, rng.choice([9.0, 10.0], n, p=[0.35, 0.65])), nps)
-    csat = _ordinal(sat + rng.normal(0, 0.9, n), (3.0, 4.4, 5.6, 6.9)).astype("float64")
+    csat = _ordinal(sat + rng.normal(0, 0.9, n), (3.6, 5.0, 6.5, 7.6)).astype("float64")
     ces = np.clip(np.round(1.2 + 0.62 * sat + np.where(resolved, 0.4, -0.8) + rng.normal(0, 0.9, n)),
                   1, 7)
     churn = _strat_uniform(rng, seg) < _sigmoid(-2.4 - 0.55 * (sat - 7.0))
@@ -314,7 +314,7 @@ REGIONS = ("North", "South", "East", "West")
 #: Monthly churn hazard by segment (rows) and plan (columns: Essentials, Premier).
 CHURN_HAZARD = np.array([[0.050, 0.032], [0.022, 0.014], [0.010, 0.006]])
 #: P(plan = Premier | segment): Premier was sold mostly to small businesses.
-PREMIER_SHARE = np.array([0.80, 0.30, 0.08])
+PREMIER_SHARE = np.array([0.80, 0.30, 0.12])
 
 
 def _customer_accounts(seed: int, n_customers: int, n_months: int,
@@ -600,12 +600,12 @@ def make_enrollment_funnel(seed: int = 42, n_per_cohort: int = 2500, first_cohor
 
 # Year-by-year hazards for students still enrolled, full-time (index 0) and part-time (1).
 _LEAVE = np.array([  # leave the institution at transition k (k = 1..6)
-    [0.200, 0.085, 0.055, 0.045, 0.060, 0.080],
+    [0.180, 0.080, 0.050, 0.045, 0.060, 0.080],
     [0.530, 0.230, 0.160, 0.120, 0.110, 0.110],
 ])
 _TRANSFER_SHARE = np.array([0.38, 0.20])  # share of leavers found at another institution
 _COMPLETE = np.array([  # complete at transition k (k = 4..6), of those still enrolled
-    [0.56, 0.62, 0.45],
+    [0.60, 0.66, 0.50],
     [0.12, 0.25, 0.30],
 ])
 
@@ -631,7 +631,7 @@ def _student_terms(seed: int, n_students: int, first_cohort: int, n_cohorts: int
     target = (cohort == shaped_cohort) & (fg | pell)
     if target.any():
         score = risk + rng.normal(0, 0.35, n)
-        cut = np.quantile(score[target], 1 - 0.22)
+        cut = np.quantile(score[target], 1 - 0.30)
         withdrew |= target & (score >= cut)
 
     # allowable exclusions (death, military service, ...) happen at some transition 1..n-1
@@ -759,7 +759,9 @@ def _lms_activity(seed: int, n_students: int, n_weeks: int) -> tuple[Frame, Trut
     fade = np.where(to_go < 4, np.maximum(0.08, 0.22 * to_go + 0.1), 1.0)
     fail_fade = np.where((result[sid] == 2) & (week > n_weeks / 2), 0.7, 1.0)
     lam = base * factor * fade * fail_fade * rng.gamma(2.0, 0.5, r)
-    clicks = rng.poisson(lam)
+    # some weeks a student does not log in at all (less often in deadline weeks)
+    skip = rng.random(r) < _sigmoid(-2.0 - 1.1 * eng[sid] - 1.2 * is_deadline)
+    clicks = np.where(skip, 0, rng.poisson(lam))
     active = clicks > 0
     sessions = np.minimum(clicks, rng.poisson(0.5 + 0.45 * np.sqrt(clicks)) + active)
     posts = rng.poisson(0.12 * np.exp(0.5 * eng[sid]) * active * fade)
@@ -882,7 +884,7 @@ def _educator_survey(seed: int, n_schools: int, teachers_per_school: int) -> tup
     }
     for item in TALIS_ITEMS:
         sign = -1.0 if item in TALIS_REVERSED else 1.0
-        latent = sign * 0.85 * theta + rng.normal(0, 0.75, n)
+        latent = sign * 0.85 * theta + rng.normal(0, 1.0, n)
         value = _ordinal(latent, _ITEM_CUTS[item]).astype("float64")
         cols[item] = np.where(responded, value, np.nan)
     pd_hours = np.round(rng.gamma(2.0, 14, n) * np.exp(0.1 * theta))
