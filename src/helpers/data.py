@@ -312,9 +312,9 @@ def make_customer_survey(seed: int = 42, n_customers: int = 3000) -> Frame:
 PLANS = ("Essentials", "Premier")
 REGIONS = ("North", "South", "East", "West")
 #: Monthly churn hazard by segment (rows) and plan (columns: Essentials, Premier).
-CHURN_HAZARD = np.array([[0.050, 0.032], [0.022, 0.014], [0.010, 0.006]])
+CHURN_HAZARD = np.array([[0.050, 0.030], [0.022, 0.012], [0.012, 0.006]])
 #: P(plan = Premier | segment): Premier was sold mostly to small businesses.
-PREMIER_SHARE = np.array([0.80, 0.30, 0.12])
+PREMIER_SHARE = np.array([0.85, 0.25, 0.10])
 
 
 def _customer_accounts(seed: int, n_customers: int, n_months: int,
@@ -447,7 +447,7 @@ def _usage(seed: int, n_customers: int, n_weeks: int, release_week: int,
     new_path = active & adopted & (rng.random(r) < 0.9)
     old_path = active & (~adopted | (rng.random(r) < 0.15))
     share = _adoption_curve(wk - release_week)
-    lam = contact_rate[cust] * np.where(active, 1.0, 0.3) * (1 - 0.75 * new_path * _maturity(share))
+    lam = contact_rate[cust] * np.where(active, 1.0, 0.3) * (1 - 0.85 * new_path * _maturity(share))
     contacts = rng.poisson(lam)
     tasks = rng.poisson(task_rate[cust] * active * np.where(new_path, 1.1, 1.0))
     ids = _ids("U", n, 4)
@@ -600,12 +600,14 @@ def make_enrollment_funnel(seed: int = 42, n_per_cohort: int = 2500, first_cohor
 
 # Year-by-year hazards for students still enrolled, full-time (index 0) and part-time (1).
 _LEAVE = np.array([  # leave the institution at transition k (k = 1..6)
-    [0.180, 0.080, 0.050, 0.045, 0.060, 0.080],
+    [0.200, 0.080, 0.050, 0.045, 0.060, 0.080],
     [0.530, 0.230, 0.160, 0.120, 0.110, 0.110],
 ])
-_TRANSFER_SHARE = np.array([0.38, 0.20])  # share of leavers found at another institution
+#: Share of high-risk first-generation / Pell entrants steered out of the shaped cohort.
+SHAPED_SHARE = 0.35
+_TRANSFER_SHARE = np.array([0.33, 0.20])  # share of leavers found at another institution
 _COMPLETE = np.array([  # complete at transition k (k = 4..6), of those still enrolled
-    [0.60, 0.66, 0.50],
+    [0.56, 0.62, 0.46],
     [0.12, 0.25, 0.30],
 ])
 
@@ -631,12 +633,19 @@ def _student_terms(seed: int, n_students: int, first_cohort: int, n_cohorts: int
     target = (cohort == shaped_cohort) & (fg | pell)
     if target.any():
         score = risk + rng.normal(0, 0.35, n)
-        cut = np.quantile(score[target], 1 - 0.30)
+        cut = np.quantile(score[target], 1 - SHAPED_SHARE)
         withdrew |= target & (score >= cut)
 
     # allowable exclusions (death, military service, ...) happen at some transition 1..n-1
     excl_kind = 1 + _choice_idx(rng, (0.2, 0.25, 0.35, 0.05, 0.15), n)
     excl_at = np.where(rng.random(n) < 0.006, rng.integers(1, max(n_terms, 2), n), n_terms + 99)
+
+    # first-year leavers: exactly the hazard's share of ALL entrants of each cohort and
+    # attendance group, the riskiest (with logistic noise) first; computed before the census
+    # withdrawals are removed, so shaping the cohort visibly lifts its reported retention
+    first_score = 1.1 * risk + rng.logistic(0, 1, n)
+    leave_first_year = _rank_within(_codes(cohort, att), -first_score) < np.round(
+        _LEAVE[att, 0] * np.bincount(_codes(cohort, att))[_codes(cohort, att)])
 
     enrolled = np.zeros((n, n_terms), dtype=bool)
     elsewhere = np.zeros((n, n_terms), dtype=bool)
@@ -653,9 +662,12 @@ def _student_terms(seed: int, n_students: int, first_cohort: int, n_cohorts: int
         if 4 <= k <= 3 + _COMPLETE.shape[1]:
             comp_p = np.clip(_COMPLETE[att, k - 4] * np.exp(-0.35 * risk), 0, 0.95)
         leave_base = _LEAVE[att, min(k, _LEAVE.shape[1]) - 1]
-        leave_p = _sigmoid(_logit(leave_base) + 0.9 * risk)
+        leave_p = _sigmoid(_logit(leave_base) + 1.1 * risk)
         done = live & (_strat_uniform(rng, cohort, att) < comp_p)
-        leave = live & ~done & (_strat_uniform(rng, cohort, att) < leave_p)
+        if k == 1:
+            leave = live & leave_first_year
+        else:
+            leave = live & ~done & (_strat_uniform(rng, cohort, att) < leave_p)
         moved = leave & (rng.random(n) < _TRANSFER_SHARE[att])
         transfer_term = np.where(moved, k, transfer_term)
         completed[:, k] = completed[:, k - 1] | done

@@ -497,7 +497,7 @@ _SCHEMA_LIST: list[Schema] = [
         ("customer_id", "week"),
         (
             Rule("week", "must be a Monday",
-                 lambda df: (df["week"].dt.dayofweek != 0).to_numpy(), ("week",)),
+                 lambda df: (df["week"].dt.day_of_week != 0).to_numpy(), ("week",)),
         ),
     ),
     Schema(
@@ -512,7 +512,7 @@ _SCHEMA_LIST: list[Schema] = [
         ("week",),
         (
             Rule("week", "must be a Monday",
-                 lambda df: (df["week"].dt.dayofweek != 0).to_numpy(), ("week",)),
+                 lambda df: (df["week"].dt.day_of_week != 0).to_numpy(), ("week",)),
             Rule("week", "must increase from row to row",
                  lambda df: np.r_[False, np.diff(df["week"].to_numpy().astype("int64")) <= 0],
                  ("week",)),
@@ -793,14 +793,21 @@ def _show(v: object) -> str:
 
 
 def _fail(label: str, column: str | None, requirement: str, bad: np.ndarray,
-          line_no: np.ndarray, values: Sequence[object], what: str = "bad values") -> None:
-    """Raise the one-line error for the rows where ``bad`` is True."""
+          line_no: np.ndarray, values: Sequence[object] | None = None, what: str = "bad values",
+          shown: Sequence[str] | None = None, name_column: bool = True) -> None:
+    """Raise the one-line error for the rows where ``bad`` is True.
+
+    The first few offending values are shown from ``values`` (raw fields) or, already
+    formatted, from ``shown``; with neither, only the lines are named.
+    """
     idx = np.flatnonzero(bad)
     lines = line_no[idx]
-    shown = ", ".join(_show(values[i]) for i in idx[:SHOW_VALUES])
-    col = f"column '{column}' " if column else ""
+    if shown is None and values is not None:
+        shown = [_show(values[i]) for i in idx[:SHOW_VALUES]]
+    tail = f": {', '.join(shown[:SHOW_VALUES])}" if shown else ""
+    col = f"column '{column}' " if column and name_column else ""
     raise DataValidationError(
-        f"{col}{requirement}; {what} at {_lines_text(lines)}: {shown}",
+        f"{col}{requirement}; {what} at {_lines_text(lines)}{tail}",
         path=label,
         column=column,
         rows=lines,
@@ -872,7 +879,7 @@ def _convert(col: Column, raw: np.ndarray, line_no: np.ndarray, label: str) -> o
     """Convert one column of raw strings, raising on the first kind of problem."""
     null = raw == ""
     if not col.nullable and null.any():
-        _fail(label, col.name, "must not be empty", null, line_no, raw, what="empty")
+        _fail(label, col.name, "must not be empty", null, line_no, what="empty fields")
     kind = col.kind
     if kind in ("int", "float"):
         num = pd.to_numeric(raw, errors="coerce")
@@ -904,12 +911,11 @@ def _convert(col: Column, raw: np.ndarray, line_no: np.ndarray, label: str) -> o
             return pd.arrays.IntegerArray(values, null.copy())
         return values
     if kind == "category":
-        cat = pd.Categorical(np.where(null, None, raw), categories=list(col.allowed),
-                             ordered=col.ordered)
-        bad = ~null & (cat.codes == -1)
+        codes = pd.Index(list(col.allowed)).get_indexer(raw)
+        bad = ~null & (codes == -1)
         if bad.any():
             _fail(label, col.name, f"must be {col.requirement()}", bad, line_no, raw)
-        return cat
+        return pd.Categorical.from_codes(codes, categories=list(col.allowed), ordered=col.ordered)
     if kind in ("date", "month"):
         width, fmt = (10, "%Y-%m-%d") if kind == "date" else (7, "%Y-%m")
         parsed = pd.to_datetime(pd.Series(raw, dtype=object), format=fmt, errors="coerce")
@@ -933,9 +939,10 @@ def _check_keys(schema: Schema, df: pd.DataFrame, line_no: np.ndarray, label: st
     keys = df[key].astype(str).agg("/".join, axis=1).to_numpy() if len(key) > 1 else df[key[0]].to_numpy()
     if (dup & full).any():
         _fail(label, key[0], f"duplicate records: the same row appears more than once "
-              f"(key {key_text})", dup & full, line_no, keys, what="repeated rows")
+              f"(key {key_text})", dup & full, line_no, keys, what="repeated rows",
+              name_column=False)
     _fail(label, key[0], f"duplicate key: each {key_text} must appear once", dup, line_no, keys,
-          what="duplicates")
+          what="duplicates", name_column=False)
 
 
 def _check_rules(schema: Schema, df: pd.DataFrame, line_no: np.ndarray, label: str) -> None:
@@ -946,9 +953,7 @@ def _check_rules(schema: Schema, df: pd.DataFrame, line_no: np.ndarray, label: s
             idx = np.flatnonzero(bad)[:SHOW_VALUES]
             sub = df.iloc[idx]
             texts = [" ".join(f"{c}={_show(sub[c].iloc[i])}" for c in show) for i in range(len(idx))]
-            values = np.empty(len(df), dtype=object)
-            values[idx] = texts
-            _fail(label, rule.column, rule.message, bad, line_no, values, what="bad rows")
+            _fail(label, rule.column, rule.message, bad, line_no, what="bad rows", shown=texts)
 
 
 def _validate_records(records: list[list[str]], lines: list[int], schema: Schema,
