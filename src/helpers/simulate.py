@@ -1,0 +1,1337 @@
+"""Simulations behind the lessons on gaming, ranking noise and counter-metrics.
+
+Three small models, each deliberately simple enough to explain in a paragraph. They
+are *illustrations* of mechanisms described in the literature (Goodhart 1975,
+Campbell 1976, Seddon's failure demand, Spiegelhalter's funnel plots, Grove's paired
+indicators), not calibrated forecasts of any real organisation.
+
+1. **A team under a target** (notebook 01): :func:`simulate_team`,
+   :func:`team_chart`, :func:`team_view`, :func:`pressure_sweep`, :func:`sweep_chart`.
+2. **League tables of noise** (notebook 02): :func:`league_table`,
+   :func:`top_quartile_persistence`, :func:`rank_stability`, :func:`league_chart`,
+   :func:`stability_chart`, :func:`league_view`, :func:`funnel_frame`,
+   :func:`funnel_chart`.
+3. **Scoring a metric set** (notebook 03): :class:`Guardrail`, :class:`MetricSet`,
+   :func:`flag_agents`, :func:`score_metric_set`, :func:`scorecard_chart`,
+   :func:`scorecard_view`, and the cross-selling scenario :func:`cross_sell_scenario`,
+   :func:`detect_fake_accounts`, :func:`score_fake_account_detection`,
+   :func:`employee_summary`, :func:`cross_sell_chart`.
+
+Every random draw comes from ``np.random.default_rng(seed)``: the same arguments give
+the same result. Every function is vectorized over agents (and simulations); the only
+Python loops run over periods or over a handful of sample sizes. Charts are built from
+aggregated frames (a few dozen rows) and carry a ``description`` for screen readers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterable, Literal, Mapping, Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from . import charts, metrics
+
+__all__ = [
+    # notebook 01
+    "FastChart",
+    "TeamRun",
+    "simulate_team",
+    "team_chart",
+    "team_view",
+    "team_summary",
+    "pressure_sweep",
+    "sweep_chart",
+    # notebook 02
+    "league_table",
+    "top_quartile_persistence",
+    "spearman",
+    "rank_stability",
+    "league_chart",
+    "stability_chart",
+    "league_view",
+    "funnel_frame",
+    "funnel_chart",
+    # notebook 03
+    "Guardrail",
+    "MetricSet",
+    "DEFAULT_METRIC_SET",
+    "flag_agents",
+    "ScoreCard",
+    "score_metric_set",
+    "scorecard_chart",
+    "build_metric_set",
+    "scorecard_view",
+    "FAKE_ACCOUNT_SIGNALS",
+    "cross_sell_scenario",
+    "detect_fake_accounts",
+    "score_fake_account_detection",
+    "employee_summary",
+    "cross_sell_chart",
+]
+
+Better = Literal["higher", "lower"]
+
+
+# ======================================================================================
+# Validation (private)
+# ======================================================================================
+
+
+def _unit(value: float, name: str) -> float:
+    """A number in [0, 1] (pressure, weights, shares)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a number between 0 and 1; got {value!r}")
+    v = float(value)
+    if not 0.0 <= v <= 1.0 or math.isnan(v):
+        raise ValueError(f"{name} must be between 0 and 1; got {value!r}")
+    return v
+
+
+def _count(value: int, name: str, minimum: int = 1) -> int:
+    """A whole number >= minimum (team size, periods, sample size)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be a whole number >= {minimum}; got {value!r}")
+    if int(value) < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {value}")
+    return int(value)
+
+
+def _agent_ids(n: int, prefix: str = "A") -> np.ndarray:
+    width = max(2, len(str(n)))
+    return np.array([f"{prefix}{i + 1:0{width}d}" for i in range(n)])
+
+
+# ======================================================================================
+# Charts that widgets redraw
+# ======================================================================================
+
+VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
+
+
+class FastChart:
+    """A finished Vega-Lite specification that displays like an Altair chart.
+
+    Widgets redraw their chart on every slider move and must answer within 100 ms.
+    Building, combining and serialising a multi-panel chart through Altair's object
+    model costs 100-250 ms here, so the charts that widgets redraw are written as plain
+    Vega-Lite dicts (about a millisecond) with the active Altair theme as their
+    ``config``. They display through the workbook renderer
+    (:func:`helpers.charts.render_bundle`), as the last expression of a cell or with
+    :func:`helpers.charts.show`, and carry a ``description`` like every chart.
+    """
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        if not str(spec.get("description") or "").strip():
+            raise charts.ChartError("every chart needs a description")
+        self.spec = {"$schema": VEGA_LITE_SCHEMA, **spec}
+        self.spec.setdefault("config", alt.theme.get()().get("config", {}) if alt.theme.get() else {})
+
+    @property
+    def description(self) -> str:
+        return str(self.spec["description"])
+
+    def to_dict(self, **_: Any) -> dict[str, Any]:
+        """The Vega-Lite spec (a copy), as ``alt.Chart.to_dict`` would give."""
+        import copy
+
+        return copy.deepcopy(self.spec)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict, dict]:
+        return charts.render_bundle(self.spec)
+
+    def __repr__(self) -> str:
+        return f"FastChart({self.description!r})"
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-safe records of a small frame (numpy scalars become Python ones)."""
+    charts.ensure_small(frame)
+    out = []
+    for row in frame.to_dict("records"):
+        out.append({k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()})
+    return out
+
+
+def _q(field: str, title: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {"field": field, "type": "quantitative", "title": title, **extra}
+
+
+def _n(field: str, title: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {"field": field, "type": "nominal", "title": title, **extra}
+
+
+def _rule(value: float, axis: str = "y", label: str = "") -> list[dict[str, Any]]:
+    """A dashed reference line (plus an optional label) as Vega-Lite layers."""
+    data = {"values": [{"v": float(value), "label": label}]}
+    layers: list[dict[str, Any]] = [
+        {"data": data, "mark": {"type": "rule", "strokeDash": [6, 4], "color": "#444"}, "encoding": {axis: _q("v")}}
+    ]
+    if label:
+        offset = {"dx": 4, "dy": -6} if axis == "y" else {"dx": 3, "dy": 0, "baseline": "top", "y": 2}
+        layers.append(
+            {
+                "data": data,
+                "mark": {"type": "text", "align": "left", "color": "#444", "fontSize": 11, **offset},
+                "encoding": {axis: _q("v"), "text": _n("label")},
+            }
+        )
+    return layers
+
+
+# ======================================================================================
+# 1. A team under a target (notebook 01)
+# ======================================================================================
+
+#: Minutes an honest contact takes for an average agent (before skill differences).
+HONEST_HANDLE_TIME = 9.0
+#: Minutes a gamed contact takes: the agent rushes, transfers or closes it unresolved.
+GAMED_HANDLE_TIME = 2.5
+#: Chance that an honest contact by an average agent is resolved first time.
+HONEST_RESOLUTION = 0.80
+#: Chance that a gamed contact is resolved anyway.
+GAMED_RESOLUTION = 0.15
+#: Largest share of contacts anyone games: some contacts cannot be cut short.
+MAX_GAMED_SHARE = 0.75
+#: An agent counts as gaming (the hidden truth) from this average gamed share on.
+GAMER_THRESHOLD = 0.10
+#: How strongly a unit of audit / counter-metric weight offsets the pull of the target.
+AUDIT_DETERRENCE = 0.5
+
+
+@dataclass(frozen=True)
+class TeamRun:
+    """The result of :func:`simulate_team`.
+
+    Attributes
+    ----------
+    periods:
+        One row per period: ``period``, ``target_on``, ``handle_time_min`` (the reported
+        metric: average handle time, minutes), ``fcr_pct`` (the customer outcome: share
+        of contacts resolved first time, %), ``repeat_pct`` (contacts followed by a repeat
+        contact within 7 days, %), ``csat_pct`` (top-2-box share of surveys, %) and
+        ``gamed_pct`` (hidden from any dashboard: share of contacts gamed, %).
+    agents:
+        One row per agent, aggregated over the periods with the target on (the last
+        ``window`` of them): ``agent_id``, ``contacts``, ``handle_time_min``, ``fcr_pct``,
+        ``repeat_pct``, ``csat_pct``, ``surveys``, ``satisfied``; and the hidden truth:
+        ``gamed_pct``, ``true_fcr_pct`` (the agent's expected resolution rate, free of
+        sampling noise) and ``gamer`` (gamed at least 10 % of contacts,
+        :data:`GAMER_THRESHOLD`).
+    params:
+        The arguments the run used.
+    """
+
+    periods: pd.DataFrame
+    agents: pd.DataFrame
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def simulate_team(
+    pressure: float = 0.6,
+    incentive_weight: float = 0.5,
+    audit_weight: float = 0.0,
+    team_size: int = 40,
+    periods: int = 12,
+    seed: int = 42,
+    *,
+    contacts_per_period: int = 120,
+    target_start: int = 4,
+    peer_influence: float = 0.4,
+    adapt_rate: float = 0.4,
+    window: int = 4,
+) -> TeamRun:
+    """Simulate a support team whose average handle time becomes a target.
+
+    The model, per agent *i* and period *t*:
+
+    * Each agent has a fixed skill (standard normal). Skilled agents work faster
+      (honest handle time ``9 * exp(-0.12 skill)`` minutes) and resolve more
+      (``0.80 + 0.05 skill``, clipped to 0.6-0.95).
+    * Each agent has a fixed reluctance to game, between 0.1 and 0.7 (a Beta(2, 2)
+      draw, scaled): people differ, but nobody is immune to enough pressure.
+    * From period ``target_start`` on, a handle-time target applies. Its pull on an
+      agent is ``pressure * (0.25 + 0.75 * incentive_weight)``: ``pressure`` is how far
+      the target lies beyond what honest work achieves, ``incentive_weight`` how much of
+      pay, ranking or praise rides on it (even an unrewarded target pulls a little:
+      people are watched against it). Gaming spreads socially: the team's average
+      gamed share in the previous period adds ``peer_influence`` times itself to the
+      pull (incentives set the norm of "good" behaviour).
+    * ``audit_weight`` is the weight given to a counter-metric or audit that notices
+      gaming (repeat contacts, call reviews). It subtracts ``0.8 * audit_weight`` from
+      the pull.
+    * The agent's *desired* gamed share is ``0.75 * (1 - exp(-drive / 0.15))`` for a
+      positive ``drive = pull - reluctance`` (0 otherwise), and the actual share moves a
+      fraction ``adapt_rate`` of the way towards it each period (habits change slowly).
+    * A gamed contact takes 2.5 minutes and is resolved with probability 0.15 (the
+      customer hangs up on a rushed answer, is transferred, or the ticket is closed
+      unresolved); an honest one takes the agent's honest time and resolution rate.
+    * Observed per period: mean handle time of ``contacts_per_period`` contacts (normal
+      approximation, per-contact SD 60 % of the mean), resolved contacts ~ Binomial,
+      repeat contacts within 7 days ~ Binomial with rate ``0.04 + 0.70 * (1 - resolution)``
+      (Seddon's failure demand: unresolved work comes back), a survey from about a
+      quarter of contacts with top-2-box probability ``0.45 + 0.45 * resolution``.
+
+    Assumptions worth questioning: skill and reluctance do not change; every agent
+    handles the same number of contacts; the target and the audit are the only forces.
+
+    Returns a :class:`TeamRun` (small per-period and per-agent frames).
+    """
+    pressure = _unit(pressure, "pressure")
+    incentive_weight = _unit(incentive_weight, "incentive_weight")
+    audit_weight = _unit(audit_weight, "audit_weight")
+    peer_influence = _unit(peer_influence, "peer_influence")
+    adapt_rate = _unit(adapt_rate, "adapt_rate")
+    team_size = _count(team_size, "team_size", 4)
+    periods = _count(periods, "periods", 2)
+    contacts_per_period = _count(contacts_per_period, "contacts_per_period", 5)
+    target_start = _count(target_start, "target_start", 1)
+    window = _count(window, "window", 1)
+    if target_start > periods:
+        raise ValueError(f"target_start ({target_start}) must be <= periods ({periods})")
+
+    rng = np.random.default_rng(seed)
+    n, T = team_size, periods
+    skill = rng.standard_normal(n)
+    honest_time = HONEST_HANDLE_TIME * np.exp(-0.12 * skill)
+    honest_res = np.clip(HONEST_RESOLUTION + 0.05 * skill, 0.6, 0.95)
+    reluctance = 0.1 + 0.6 * rng.beta(2.0, 2.0, n)
+
+    pull = pressure * (0.25 + 0.75 * incentive_weight) - AUDIT_DETERRENCE * audit_weight
+    gamed = np.zeros((T, n))
+    share = np.zeros(n)
+    for t in range(T):
+        if t + 1 >= target_start:
+            drive = pull + peer_influence * share.mean() - reluctance
+            desired = MAX_GAMED_SHARE * (1.0 - np.exp(-np.maximum(drive, 0.0) / 0.15))
+            share = share + adapt_rate * (desired - share)
+        gamed[t] = share
+
+    m = contacts_per_period
+    mean_time = (1 - gamed) * honest_time + gamed * GAMED_HANDLE_TIME
+    p_res = (1 - gamed) * honest_res + gamed * GAMED_RESOLUTION
+    handle = np.maximum(mean_time + rng.standard_normal((T, n)) * 0.6 * mean_time / math.sqrt(m), 0.5)
+    resolved = rng.binomial(m, p_res)
+    repeats = rng.binomial(m, 0.04 + 0.70 * (1 - p_res))
+    surveyed = rng.binomial(m, 0.25, size=(T, n))
+    satisfied = rng.binomial(surveyed, 0.45 + 0.45 * p_res)
+
+    period_frame = pd.DataFrame(
+        {
+            "period": np.arange(1, T + 1),
+            "target_on": np.arange(1, T + 1) >= target_start,
+            "handle_time_min": handle.mean(axis=1).round(2),
+            "fcr_pct": (100 * resolved.sum(axis=1) / (m * n)).round(1),
+            "repeat_pct": (100 * repeats.sum(axis=1) / (m * n)).round(1),
+            "csat_pct": (100 * satisfied.sum(axis=1) / np.maximum(surveyed.sum(axis=1), 1)).round(1),
+            "gamed_pct": (100 * gamed.mean(axis=1)).round(1),
+        }
+    )
+
+    first = max(target_start - 1, T - window)
+    rows = slice(first, T)
+    k = T - first
+    agent_gamed = gamed[rows].mean(axis=0)
+    agents = pd.DataFrame(
+        {
+            "agent_id": _agent_ids(n),
+            "contacts": np.full(n, m * k),
+            "handle_time_min": handle[rows].mean(axis=0).round(2),
+            "fcr_pct": (100 * resolved[rows].sum(axis=0) / (m * k)).round(1),
+            "repeat_pct": (100 * repeats[rows].sum(axis=0) / (m * k)).round(1),
+            "surveys": surveyed[rows].sum(axis=0),
+            "satisfied": satisfied[rows].sum(axis=0),
+            "csat_pct": (100 * satisfied[rows].sum(axis=0) / np.maximum(surveyed[rows].sum(axis=0), 1)).round(1),
+            "gamed_pct": (100 * agent_gamed).round(1),
+            "true_fcr_pct": (100 * p_res[rows].mean(axis=0)).round(1),
+            "gamer": agent_gamed >= GAMER_THRESHOLD,
+        }
+    )
+    params = dict(
+        pressure=pressure, incentive_weight=incentive_weight, audit_weight=audit_weight,
+        team_size=n, periods=T, seed=seed, contacts_per_period=m, target_start=target_start,
+        peer_influence=peer_influence, adapt_rate=adapt_rate, window=window,
+    )
+    return TeamRun(periods=period_frame, agents=agents, params=params)
+
+
+def team_summary(run: TeamRun) -> dict[str, float]:
+    """Before/after numbers of a run: means over the periods before the target and
+    over the last ``window`` periods (or fewer, if the target started later).
+
+    Keys: ``handle_time_before``, ``handle_time_after``, ``fcr_before``, ``fcr_after``,
+    ``repeat_before``, ``repeat_after``, ``gamed_after`` (percentages for rates).
+    With ``target_start = 1`` there is no "before": the first period is used.
+    """
+    p = run.periods
+    before = p[~p["target_on"]]
+    if before.empty:
+        before = p.iloc[:1]
+    window = int(run.params.get("window", 4))
+    after = p[p["target_on"]].tail(window)
+    return {
+        "handle_time_before": float(before["handle_time_min"].mean()),
+        "handle_time_after": float(after["handle_time_min"].mean()),
+        "fcr_before": float(before["fcr_pct"].mean()),
+        "fcr_after": float(after["fcr_pct"].mean()),
+        "repeat_before": float(before["repeat_pct"].mean()),
+        "repeat_after": float(after["repeat_pct"].mean()),
+        "gamed_after": float(after["gamed_pct"].mean()),
+    }
+
+
+_TEAM_PANELS = [
+    ("handle_time_min", "Dashboard: handle time (min)", charts.PALETTE[0]),
+    ("fcr_pct", "Customers: resolved first time (%)", charts.PALETTE[5]),
+    ("gamed_pct", "Hidden: contacts gamed (%)", charts.PALETTE[7]),
+]
+
+
+def team_chart(run: TeamRun | pd.DataFrame, *, width: int = 200, height: int = 160) -> FastChart:
+    """Three small panels over time: the reported metric (average handle time), the
+    customer outcome (first-contact resolution) and the hidden gamed share, with a
+    dashed line where the target starts. ``run`` is a :class:`TeamRun` or its
+    ``periods`` frame. The description states the before/after numbers in words.
+    """
+    frame = run.periods if isinstance(run, TeamRun) else run
+    data = _records(frame[["period", "target_on", *(c for c, _, _ in _TEAM_PANELS)]])
+    starts = frame.loc[frame["target_on"], "period"]
+    start = int(starts.iloc[0]) if len(starts) else None
+    n_periods = int(frame["period"].max())
+    panels = []
+    for column, heading, colour in _TEAM_PANELS:
+        y_scale = {"zero": False} if column != "gamed_pct" else {"domain": [0, max(10.0, float(frame[column].max()))]}
+        layers = [
+            {
+                "mark": {"type": "line", "color": colour, "point": {"filled": True, "color": colour}},
+                "encoding": {
+                    "x": _q("period", "period", axis={"tickMinStep": 1, "tickCount": min(n_periods, 6)}),
+                    "y": _q(column, None, scale=y_scale, axis={"tickCount": 5}),
+                },
+            }
+        ]
+        if start is not None and start > 1:  # label the line once: every text layer costs render time
+            layers += _rule(start - 0.5, axis="x", label="target" if not panels else "")
+        panels.append({"title": heading, "width": width, "height": height, "layer": layers})
+    if isinstance(run, TeamRun):
+        s = team_summary(run)
+        words = (
+            f"Before the target, average handle time was {s['handle_time_before']:.1f} minutes and "
+            f"{s['fcr_before']:.0f}% of contacts were resolved first time; at the end, handle time is "
+            f"{s['handle_time_after']:.1f} minutes and {s['fcr_after']:.0f}% are resolved, with "
+            f"{s['gamed_after']:.0f}% of contacts gamed."
+        )
+    else:
+        words = "Average handle time, first-contact resolution and gamed share per period."
+    return FastChart({"data": {"values": data}, "hconcat": panels, "description": "Three line charts over time. " + words})
+
+
+def team_view(
+    pressure: float = 0.6,
+    incentive_weight: float = 0.5,
+    audit_weight: float = 0.0,
+    team_size: int = 40,
+    periods: int = 12,
+    seed: int = 42,
+) -> FastChart:
+    """Slider callback of notebook 01: run :func:`simulate_team` and chart it."""
+    run = simulate_team(pressure, incentive_weight, audit_weight, team_size, periods, seed)
+    return team_chart(run)
+
+
+def pressure_sweep(
+    pressures: Sequence[float] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+    audit_weights: Sequence[float] = (0.0, 0.5),
+    incentive_weight: float = 0.5,
+    team_size: int = 40,
+    periods: int = 12,
+    seed: int = 42,
+) -> pd.DataFrame:
+    """End-of-run results of :func:`simulate_team` over a grid of pressure and audit weight.
+
+    Every run uses the same seed, so agents are identical across the grid and only the
+    pressure and the audit differ (common random numbers). One row per combination:
+    ``pressure``, ``audit_weight``, ``handle_time_min``, ``fcr_pct``, ``repeat_pct`` and
+    ``gamed_pct`` (means over the last periods, as in :func:`team_summary`).
+    """
+    rows = []
+    for a in audit_weights:
+        for p in pressures:
+            s = team_summary(simulate_team(p, incentive_weight, a, team_size, periods, seed))
+            rows.append(
+                {
+                    "pressure": float(p),
+                    "audit_weight": float(a),
+                    "handle_time_min": round(s["handle_time_after"], 2),
+                    "fcr_pct": round(s["fcr_after"], 1),
+                    "repeat_pct": round(s["repeat_after"], 1),
+                    "gamed_pct": round(s["gamed_after"], 1),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def sweep_chart(sweep: pd.DataFrame, *, width: int = 300, height: int = 200) -> alt.HConcatChart:
+    """Two panels against target pressure (one line per audit weight): the reported
+    handle time and the first-contact resolution at the end of each run."""
+    charts.ensure_small(sweep, "pressure sweep")
+    data = sweep.assign(audit=sweep["audit_weight"].map(lambda a: f"audit weight {a:g}"))
+    panels = []
+    for column, heading in (("handle_time_min", "Reported: average handle time (min)"),
+                            ("fcr_pct", "Customer outcome: resolved first time (%)")):
+        panels.append(
+            alt.Chart(data)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("pressure:Q", title="target pressure"),
+                y=alt.Y(f"{column}:Q", title=None, scale=alt.Scale(zero=False)),
+                color=alt.Color("audit:N", title=None, legend=alt.Legend(orient="bottom")),
+                strokeDash=alt.StrokeDash("audit:N", legend=None),
+                tooltip=["pressure", "audit_weight", column],
+            )
+            .properties(title=heading, width=width, height=height)
+        )
+    no_audit = sweep[sweep["audit_weight"] == sweep["audit_weight"].min()].sort_values("pressure")
+    lo, hi = no_audit.iloc[0], no_audit.iloc[-1]
+    words = (
+        f"With the lowest audit weight, raising pressure from {lo['pressure']:g} to {hi['pressure']:g} "
+        f"cuts reported handle time from {lo['handle_time_min']:.1f} to {hi['handle_time_min']:.1f} minutes "
+        f"while first-contact resolution falls from {lo['fcr_pct']:.0f}% to {hi['fcr_pct']:.0f}%."
+    )
+    return alt.hconcat(*panels).properties(description="Two line charts against target pressure. " + words)
+
+
+# ======================================================================================
+# 2. League tables of noise (notebook 02)
+# ======================================================================================
+
+
+def _ranks(scores: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Ranks along the last axis, 1 = highest score, ties broken at random."""
+    jitter = rng.random(scores.shape)
+    order = np.lexsort((jitter, -scores), axis=-1)
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(1, scores.shape[-1] + 1)[(None,) * (scores.ndim - 1)], axis=-1)
+    return ranks
+
+
+def _quartile_size(n_agents: int) -> int:
+    return max(1, n_agents // 4)
+
+
+def league_table(
+    n_agents: int = 20,
+    surveys: int = 30,
+    base_rate: float = 0.8,
+    skill_sd: float = 0.0,
+    periods: int = 2,
+    seed: int = 42,
+) -> pd.DataFrame:
+    """A CSAT league table per period for agents whose true skill may be identical.
+
+    Model: agent *i* satisfies a surveyed customer with probability ``p_i`` (the
+    top-2-box chance); ``p_i = base_rate`` for everyone when ``skill_sd = 0``, otherwise
+    ``base_rate + skill_sd * z_i`` (clipped to 0.01-0.99) with z_i standard normal, fixed
+    over periods. Each period every agent gets ``surveys`` responses and the satisfied
+    count is Binomial(surveys, p_i). The table ranks agents by their CSAT share, 1 =
+    best; ties (frequent with small samples) are broken by a coin toss, as any
+    arbitrary rule would do. ``top_quartile`` marks the best ``n_agents // 4`` ranks.
+
+    Returns one row per agent and period: ``agent_id``, ``period``, ``surveys``,
+    ``satisfied``, ``csat_pct``, ``rank``, ``top_quartile``, ``true_csat_pct``.
+    """
+    n_agents = _count(n_agents, "n_agents", 4)
+    surveys = _count(surveys, "surveys", 1)
+    periods = _count(periods, "periods", 1)
+    base_rate = _unit(base_rate, "base_rate")
+    if skill_sd < 0:
+        raise ValueError(f"skill_sd must be >= 0; got {skill_sd}")
+    rng = np.random.default_rng(seed)
+    true_p = np.clip(base_rate + skill_sd * rng.standard_normal(n_agents), 0.01, 0.99)
+    satisfied = rng.binomial(surveys, np.broadcast_to(true_p, (periods, n_agents)))
+    ranks = _ranks(satisfied.astype(float), rng)
+    k = _quartile_size(n_agents)
+    return pd.DataFrame(
+        {
+            "agent_id": np.tile(_agent_ids(n_agents), periods),
+            "period": np.repeat(np.arange(1, periods + 1), n_agents),
+            "surveys": surveys,
+            "satisfied": satisfied.ravel(),
+            "csat_pct": (100 * satisfied.ravel() / surveys).round(1),
+            "rank": ranks.ravel(),
+            "top_quartile": ranks.ravel() <= k,
+            "true_csat_pct": np.tile((100 * true_p).round(1), periods),
+        }
+    )
+
+
+def top_quartile_persistence(table: pd.DataFrame, first: int = 1, second: int = 2) -> float:
+    """Share of the agents in the top quartile in period ``first`` who are in the top
+    quartile again in period ``second`` (a fraction, 0-1).
+
+    ``table`` is a :func:`league_table`-shaped frame (columns ``agent_id``, ``period``,
+    ``top_quartile``). If ranks carried no information, the expected share is the
+    quartile size over the team size: 25 % for a team of a multiple of four.
+    """
+    wide = table.pivot(index="agent_id", columns="period", values="top_quartile")
+    top_first = wide[first].astype(bool)
+    if not top_first.any():
+        raise ValueError(f"nobody is in the top quartile in period {first}")
+    return float(wide.loc[top_first, second].astype(bool).mean())
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Spearman rank correlation along the last axis (average ranks for ties).
+
+    Works on 1-D arrays (returns a 0-d array) or on stacks of rows (one correlation per
+    row). Rows with no variation give NaN.
+    """
+    ra = _average_ranks(np.asarray(a, dtype=float))
+    rb = _average_ranks(np.asarray(b, dtype=float))
+    ra = ra - ra.mean(axis=-1, keepdims=True)
+    rb = rb - rb.mean(axis=-1, keepdims=True)
+    denom = np.sqrt((ra**2).sum(axis=-1) * (rb**2).sum(axis=-1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denom > 0, (ra * rb).sum(axis=-1) / np.where(denom > 0, denom, 1), np.nan)
+
+
+def _average_ranks(x: np.ndarray) -> np.ndarray:
+    """Average ranks (1-based) along the last axis, ties sharing their mean rank.
+
+    rank = (number of smaller values) + (number of equal values + 1) / 2; quadratic in
+    the row length, which is fine for teams of a few hundred.
+    """
+    a = x[..., :, None]
+    b = x[..., None, :]
+    less = (b < a).sum(axis=-1)
+    equal = (b == a).sum(axis=-1)
+    return less + (equal + 1) / 2.0
+
+
+def rank_stability(
+    sample_sizes: Iterable[int] = (5, 10, 20, 30, 50, 100, 200, 500),
+    n_agents: int = 20,
+    base_rate: float = 0.8,
+    skill_sd: float = 0.05,
+    n_sims: int = 300,
+    seed: int = 42,
+) -> pd.DataFrame:
+    """How much two periods' league tables agree, as a function of surveys per agent.
+
+    For each sample size, ``n_sims`` teams are simulated as in :func:`league_table`
+    (true top-2-box chances ``base_rate + skill_sd * z``, fixed over both periods) and
+    two periods are scored. Per sample size, the averages over teams of:
+
+    * ``rank_correlation``: Spearman correlation of the two periods' CSAT shares;
+    * ``top_quartile_persistence``: share of period-1 top-quartile agents still there
+      in period 2 (ties broken at random);
+    * ``chance_persistence``: what that share would be if ranks were pure noise;
+    * ``reliability``: the share of the variance of an agent's score that is real
+      skill, ``s^2 / (s^2 + p (1 - p) / n)``; the rank correlation approaches it.
+
+    With ``skill_sd = 0`` every agent is identical and the correlation stays near 0
+    at every sample size. Returns one row per sample size.
+    """
+    sizes = [_count(int(s), "sample size", 1) for s in sample_sizes]
+    n_agents = _count(n_agents, "n_agents", 4)
+    n_sims = _count(n_sims, "n_sims", 1)
+    base_rate = _unit(base_rate, "base_rate")
+    rng = np.random.default_rng(seed)
+    k = _quartile_size(n_agents)
+    rows = []
+    for n in sizes:
+        true_p = np.clip(base_rate + skill_sd * rng.standard_normal((n_sims, n_agents)), 0.01, 0.99)
+        s1 = rng.binomial(n, true_p).astype(float)
+        s2 = rng.binomial(n, true_p).astype(float)
+        rho = spearman(s1, s2)
+        top1 = _ranks(s1, rng) <= k
+        top2 = _ranks(s2, rng) <= k
+        persistence = (top1 & top2).sum(axis=1) / k
+        var_true = float(np.var(true_p, axis=1).mean())
+        var_noise = float((true_p * (1 - true_p)).mean()) / n
+        rows.append(
+            {
+                "sample_size": n,
+                "rank_correlation": float(np.nanmean(rho)) if np.isfinite(rho).any() else 0.0,
+                "top_quartile_persistence": float(persistence.mean()),
+                "chance_persistence": k / n_agents,
+                "reliability": var_true / (var_true + var_noise) if var_true + var_noise > 0 else 0.0,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def league_chart(table: pd.DataFrame, first: int = 1, second: int = 2, *, width: int = 220, height: int = 300) -> FastChart:
+    """A slope chart: each agent's rank in period ``first`` (left) and ``second``
+    (right), coloured by whether the agent was top quartile in ``first``."""
+    wide = table.pivot(index="agent_id", columns="period", values="rank")[[first, second]]
+    top = table[table["period"] == first].set_index("agent_id")["top_quartile"].reindex(wide.index)
+    top_label, rest_label = f"top quartile in period {first}", "rest of the team"
+    group = np.where(top.to_numpy(dtype=bool), top_label, rest_label)
+    long = pd.DataFrame(
+        {
+            "agent": np.concatenate([wide.index, wide.index]),
+            "period": [f"period {first}"] * len(wide) + [f"period {second}"] * len(wide),
+            "rank": np.concatenate([wide[first].to_numpy(), wide[second].to_numpy()]),
+            "group": np.concatenate([group, group]),
+        }
+    )
+    n = int(table["agent_id"].nunique())
+    persistence = top_quartile_persistence(table, first, second)
+    surveys = int(table["surveys"].iloc[0])
+    return FastChart(
+        {
+            "data": {"values": _records(long)},
+            "mark": {"type": "line", "point": True},
+            "encoding": {
+                "x": _n("period", None, axis={"labelAngle": 0}, sort=[f"period {first}", f"period {second}"]),
+                "y": _q("rank", "rank (1 = best)", scale={"reverse": True, "domain": [1, n]}, axis={"tickCount": 5}),
+                "detail": _n("agent"),
+                "color": _n("group", None, scale={"domain": [top_label, rest_label], "range": [charts.PALETTE[1], "#b0b0b0"]},
+                            legend={"orient": "bottom", "direction": "vertical"}),
+                "order": _q("rank"),
+            },
+            "title": {"text": f"League table, {surveys} surveys per agent",
+                      "subtitle": f"{persistence:.0%} of the top quartile stay there"},
+            "width": width,
+            "height": height,
+            "description": (
+                f"Slope chart of {n} agents' ranks in two periods with {surveys} surveys each. "
+                f"Of the agents in the top quartile in period {first}, {persistence:.0%} are in the top "
+                f"quartile again in period {second}."
+            ),
+        }
+    )
+
+
+_STABILITY_LABELS = {
+    "rank_correlation": "rank correlation, period 1 vs 2",
+    "top_quartile_persistence": "top quartile staying there",
+}
+
+
+def stability_chart(stability: pd.DataFrame, *, highlight: int | None = None, width: int = 280, height: int = 220) -> FastChart:
+    """Rank correlation and top-quartile persistence against surveys per agent (log
+    scale), with the chance level of persistence dashed; ``highlight`` marks one size."""
+    long = stability.melt(id_vars="sample_size", value_vars=list(_STABILITY_LABELS), var_name="measure", value_name="value")
+    long["measure"] = long["measure"].map(_STABILITY_LABELS)
+    long["value"] = long["value"].round(3)
+    y_min = min(0.0, float(long["value"].min()))
+    layers: list[dict[str, Any]] = [
+        {
+            "data": {"values": _records(long)},
+            "mark": {"type": "line", "point": True},
+            "encoding": {
+                "x": _q("sample_size", "surveys per agent per period",
+                        scale={"type": "log", "domain": [int(stability["sample_size"].min()), int(stability["sample_size"].max())], "nice": False},
+                        axis={"values": [int(v) for v in stability["sample_size"]], "labelOverlap": "greedy"}),
+                "y": _q("value", None, scale={"domain": [y_min, 1]}, axis={"tickCount": 5}),
+                "color": _n("measure", None, scale={"domain": list(_STABILITY_LABELS.values()), "range": charts.PALETTE[:2]},
+                            legend={"orient": "bottom", "direction": "vertical"}),
+            },
+        },
+        *_rule(float(stability["chance_persistence"].iloc[0]), label="chance"),
+    ]
+    if highlight is not None:
+        layers += _rule(float(highlight), axis="x")
+    first, last = stability.iloc[0], stability.iloc[-1]
+    return FastChart(
+        {
+            "layer": layers,
+            "title": {"text": "How much ranks agree between periods",
+                      "subtitle": "" if highlight is None else f"dashed vertical line: {highlight} surveys"},
+            "width": width,
+            "height": height,
+            "description": (
+                f"Line chart against surveys per agent. Rank correlation goes from {first['rank_correlation']:.2f} "
+                f"at {int(first['sample_size'])} surveys to {last['rank_correlation']:.2f} at {int(last['sample_size'])}; "
+                f"top-quartile persistence from {first['top_quartile_persistence']:.0%} to "
+                f"{last['top_quartile_persistence']:.0%}, against {first['chance_persistence']:.0%} by chance."
+            ),
+        }
+    )
+
+
+@lru_cache(maxsize=32)
+def _cached_stability(n_agents: int, skill_sd: float, seed: int) -> pd.DataFrame:
+    return rank_stability(n_agents=n_agents, skill_sd=skill_sd, n_sims=200, seed=seed)
+
+
+def league_view(
+    surveys: int = 30,
+    skill_sd: float = 0.0,
+    n_agents: int = 20,
+    seed: int = 42,
+) -> FastChart:
+    """Widget callback of notebook 02: a league table at ``surveys`` per agent next to
+    the rank-stability curve (computed once per team and cached) with that size marked."""
+    table = league_table(n_agents=n_agents, surveys=surveys, skill_sd=skill_sd, seed=seed)
+    stability = _cached_stability(int(n_agents), float(skill_sd), int(seed)).copy()
+    left = league_chart(table).spec
+    right = stability_chart(stability, highlight=surveys).spec
+    return FastChart(
+        {
+            "hconcat": [{k: v for k, v in part.items() if k not in ("$schema", "config", "description")} for part in (left, right)],
+            "resolve": {"scale": {"color": "independent"}, "legend": {"color": "independent"}},
+            "description": left["description"] + " " + right["description"],
+        }
+    )
+
+
+def funnel_frame(
+    successes: Sequence[int] | np.ndarray | pd.Series,
+    n: Sequence[int] | np.ndarray | pd.Series,
+    units: Sequence[str] | np.ndarray | pd.Series,
+    p0: float | None = None,
+) -> pd.DataFrame:
+    """Per-unit data for a funnel plot of a proportion (Spiegelhalter 2005).
+
+    ``successes`` of ``n`` per unit (for example satisfied surveys per agent); ``p0`` is
+    the team's pooled proportion unless given. Limits are
+    :func:`helpers.metrics.funnel_limits` at z = 1.96 (about 95 %) and z = 3.09 (about
+    99.8 %). ``status`` is "above" or "below" when the unit lies outside the 99.8 %
+    limits, "watch" when only outside the 95 % limits, else "within" (common-cause
+    variation). Rates and limits are in percent. One row per unit, sorted by n.
+    """
+    s = np.asarray(successes, dtype=float)
+    nn = np.asarray(n, dtype=float)
+    p = float(s.sum() / nn.sum()) if p0 is None else float(p0)
+    lo95, hi95 = metrics.funnel_limits(p, nn, 1.96)
+    lo998, hi998 = metrics.funnel_limits(p, nn, 3.09)
+    out95 = metrics.outside_funnel(s, nn, p, 1.96)
+    out998 = metrics.outside_funnel(s, nn, p, 3.09)
+    rate = s / nn
+    status = np.where(out998 & (rate > p), "above", np.where(out998, "below", np.where(out95, "watch", "within")))
+    frame = pd.DataFrame(
+        {
+            "unit": np.asarray(units).astype(str),
+            "n": nn.astype(int),
+            "successes": s.astype(int),
+            "rate_pct": (100 * rate).round(1),
+            "lower95_pct": (100 * lo95).round(1),
+            "upper95_pct": (100 * hi95).round(1),
+            "lower998_pct": (100 * lo998).round(1),
+            "upper998_pct": (100 * hi998).round(1),
+            "outside95": out95,
+            "outside998": out998,
+            "status": status,
+        }
+    )
+    frame.attrs["p0"] = p
+    return frame.sort_values(["n", "unit"]).reset_index(drop=True)
+
+
+def funnel_chart(frame: pd.DataFrame, *, what: str = "CSAT (%)", width: int = 480, height: int = 300) -> alt.LayerChart:
+    """A funnel plot: one point per unit (rate against sample size) inside 95 % and
+    99.8 % control limits around the pooled rate. ``frame`` comes from :func:`funnel_frame`."""
+    charts.ensure_small(frame, "funnel data")
+    p0 = float(frame.attrs.get("p0", frame["successes"].sum() / frame["n"].sum()))
+    n_lo = max(1.0, float(frame["n"].min()) * 0.8)
+    n_hi = float(frame["n"].max()) * 1.1
+    grid = np.linspace(n_lo, n_hi, 60)
+    lo95, hi95 = metrics.funnel_limits(p0, grid, 1.96)
+    lo998, hi998 = metrics.funnel_limits(p0, grid, 3.09)
+    limits = pd.concat(
+        [
+            pd.DataFrame({"n": grid, "limit": 100 * lo95, "line": "95% limits", "side": "lower"}),
+            pd.DataFrame({"n": grid, "limit": 100 * hi95, "line": "95% limits", "side": "upper"}),
+            pd.DataFrame({"n": grid, "limit": 100 * lo998, "line": "99.8% limits", "side": "lower"}),
+            pd.DataFrame({"n": grid, "limit": 100 * hi998, "line": "99.8% limits", "side": "upper"}),
+        ]
+    )
+    y_min = float(min(frame["rate_pct"].min(), limits["limit"].min())) - 2
+    y_max = float(min(100.0, max(frame["rate_pct"].max(), limits["limit"].max()) + 2))
+    y_scale = alt.Scale(domain=[max(0.0, y_min), y_max])
+    curves = (
+        alt.Chart(limits)
+        .mark_line(color="#666")
+        .encode(
+            x="n:Q",
+            y=alt.Y("limit:Q", scale=y_scale),
+            detail="side:N",
+            strokeDash=alt.StrokeDash("line:N", title=None, scale=alt.Scale(domain=["95% limits", "99.8% limits"], range=[[6, 3], [1, 0]])),
+        )
+    )
+    order = ["within", "watch", "below", "above"]
+    points = (
+        alt.Chart(frame)
+        .mark_point(size=60, filled=True)
+        .encode(
+            x=alt.X("n:Q", title="surveys per agent"),
+            y=alt.Y("rate_pct:Q", title=what, scale=y_scale),
+            color=alt.Color("status:N", title="status", scale=alt.Scale(domain=order, range=["#999999", charts.PALETTE[1], charts.PALETTE[5], charts.PALETTE[0]])),
+            shape=alt.Shape("status:N", scale=alt.Scale(domain=order, range=["circle", "diamond", "triangle-down", "triangle-up"])),
+            tooltip=["unit", "n", "rate_pct", "status"],
+        )
+    )
+    outside = frame[frame["outside998"]]
+    names = ", ".join(outside["unit"]) if len(outside) else "none"
+    return alt.layer(curves, charts.reference_rule(100 * p0, label=f"team {100 * p0:.1f}%"), points).properties(
+        title=alt.Title("Funnel plot", subtitle="points inside the funnel differ from the team by chance alone"),
+        width=width,
+        height=height,
+        description=(
+            f"Funnel plot of {len(frame)} agents: {what} against number of surveys, around the team rate of "
+            f"{100 * p0:.1f}%. Outside the 99.8% limits: {names}. "
+            f"{int(frame['outside95'].sum())} agents lie outside the 95% limits."
+        ),
+    )
+
+
+# ======================================================================================
+# 3. Scoring a metric set (notebook 03)
+# ======================================================================================
+
+
+@dataclass(frozen=True)
+class Guardrail:
+    """A counter-metric with a limit: ``metric`` breaches when it is on the wrong side.
+
+    ``better="higher"`` (for example first-contact resolution): breach when the value is
+    below ``limit``. ``better="lower"`` (for example repeat contacts): breach when above.
+    """
+
+    metric: str
+    limit: float
+    better: Better = "higher"
+
+    def __post_init__(self) -> None:
+        if self.better not in ("higher", "lower"):
+            raise ValueError(f"better must be 'higher' or 'lower'; got {self.better!r}")
+
+    def breached(self, values: pd.Series | np.ndarray) -> np.ndarray:
+        """Boolean array: True where ``values`` are on the wrong side of the limit."""
+        v = np.asarray(values, dtype=float)
+        return v < self.limit if self.better == "higher" else v > self.limit
+
+    @property
+    def label(self) -> str:
+        return f"{self.metric} {'<' if self.better == 'higher' else '>'} {self.limit:g}"
+
+
+@dataclass(frozen=True)
+class MetricSet:
+    """A primary metric plus counter-metrics (Grove's paired indicators).
+
+    ``primary`` is the metric the team is steered by, ``primary_better`` its good
+    direction. An agent is *flagged* when any counter-metric breaches its limit: a
+    prompt for a conversation (call reviews, coaching), not a verdict.
+    """
+
+    primary: str
+    primary_better: Better = "lower"
+    counters: tuple[Guardrail, ...] = ()
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if self.primary_better not in ("higher", "lower"):
+            raise ValueError(f"primary_better must be 'higher' or 'lower'; got {self.primary_better!r}")
+        object.__setattr__(self, "counters", tuple(self.counters))
+
+    @property
+    def label(self) -> str:
+        pairs = "; ".join(g.label for g in self.counters) or "no counter-metrics"
+        return f"{self.name or self.primary} ({pairs})"
+
+
+#: Average handle time paired with repeat contacts and first-contact resolution.
+DEFAULT_METRIC_SET = MetricSet(
+    primary="handle_time_min",
+    primary_better="lower",
+    counters=(Guardrail("repeat_pct", 25.0, "lower"), Guardrail("fcr_pct", 65.0, "higher")),
+    name="handle time with two counter-metrics",
+)
+
+
+def _check_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{what} needs column(s) {', '.join(missing)}; it has {', '.join(map(str, frame.columns))}")
+
+
+def flag_agents(agents: pd.DataFrame, metric_set: MetricSet = DEFAULT_METRIC_SET) -> pd.DataFrame:
+    """Apply a metric set to per-agent metrics.
+
+    Returns ``agents`` with one boolean column per counter-metric (named by its label,
+    e.g. ``"repeat_pct > 25"``), ``flagged`` (any breach) and ``reasons`` (the breached
+    labels, joined by "; "). With no counter-metrics nobody is flagged.
+    """
+    _check_columns(agents, [metric_set.primary, *(g.metric for g in metric_set.counters)], "the agents frame")
+    out = agents.copy()
+    flagged = np.zeros(len(out), dtype=bool)
+    reasons = np.full(len(out), "", dtype=object)
+    for g in metric_set.counters:
+        hit = g.breached(out[g.metric])
+        out[g.label] = hit
+        flagged |= hit
+        reasons = np.where(hit, np.where(reasons == "", g.label, reasons + "; " + g.label), reasons)
+    out["flagged"] = flagged
+    out["reasons"] = reasons
+    return out
+
+
+@dataclass(frozen=True)
+class ScoreCard:
+    """How well a metric set separates gaming from honest agents (see :func:`score_metric_set`)."""
+
+    metric_set: str
+    agents: int
+    gamers: int
+    gamers_flagged: int
+    honest: int
+    honest_flagged: int
+    corr_all: float
+    corr_unflagged: float
+    useful_threshold: float = 0.3
+
+    @property
+    def primary_useful(self) -> bool:
+        """The primary metric still points the right way among the agents left unflagged."""
+        return bool(np.isfinite(self.corr_unflagged) and self.corr_unflagged >= self.useful_threshold)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "metric set": self.metric_set,
+            "gamers flagged": f"{self.gamers_flagged} of {self.gamers}",
+            "honest agents flagged": f"{self.honest_flagged} of {self.honest}",
+            "primary vs outcome, all agents": round(self.corr_all, 2),
+            "primary vs outcome, unflagged": round(self.corr_unflagged, 2),
+            "primary still useful": self.primary_useful,
+        }
+
+    def __str__(self) -> str:
+        return (
+            f"{self.metric_set}: flags {self.gamers_flagged} of {self.gamers} gaming agents and "
+            f"{self.honest_flagged} of {self.honest} honest agents; primary metric vs customer outcome: "
+            f"r = {self.corr_all:+.2f} for all agents, {self.corr_unflagged:+.2f} for the unflagged "
+            f"({'still useful' if self.primary_useful else 'not useful'})."
+        )
+
+
+def _oriented_corr(primary: np.ndarray, outcome: np.ndarray, better: Better) -> float:
+    if primary.size < 3:
+        return float("nan")
+    sign = 1.0 if better == "higher" else -1.0
+    return float(spearman(sign * primary, outcome))
+
+
+def _breaches(agents: pd.DataFrame, metric_set: MetricSet) -> np.ndarray:
+    """Boolean array: agents breaching at least one counter-metric of the set."""
+    _check_columns(agents, [metric_set.primary, *(g.metric for g in metric_set.counters)], "the agents frame")
+    hit = np.zeros(len(agents), dtype=bool)
+    for g in metric_set.counters:
+        hit |= g.breached(agents[g.metric].to_numpy(dtype=float))
+    return hit
+
+
+def _score(agents: pd.DataFrame, metric_set: MetricSet, hit: np.ndarray, truth: str, outcome: str) -> ScoreCard:
+    _check_columns(agents, [truth, outcome], "score_metric_set")
+    is_gamer = agents[truth].to_numpy(dtype=bool)
+    primary = agents[metric_set.primary].to_numpy(dtype=float)
+    result = agents[outcome].to_numpy(dtype=float)
+    return ScoreCard(
+        metric_set=metric_set.label,
+        agents=len(agents),
+        gamers=int(is_gamer.sum()),
+        gamers_flagged=int((is_gamer & hit).sum()),
+        honest=int((~is_gamer).sum()),
+        honest_flagged=int((~is_gamer & hit).sum()),
+        corr_all=_oriented_corr(primary, result, metric_set.primary_better),
+        corr_unflagged=_oriented_corr(primary[~hit], result[~hit], metric_set.primary_better),
+    )
+
+
+def score_metric_set(
+    agents: pd.DataFrame,
+    metric_set: MetricSet = DEFAULT_METRIC_SET,
+    *,
+    truth: str = "gamer",
+    outcome: str = "true_fcr_pct",
+) -> ScoreCard:
+    """Score a metric set against agents whose gaming status is known.
+
+    * ``gamers_flagged`` / ``gamers``: gaming agents (``truth`` column True) caught by
+      at least one counter-metric (true positives);
+    * ``honest_flagged`` / ``honest``: honest agents flagged anyway (false alarms);
+    * ``corr_all`` and ``corr_unflagged``: Spearman correlation between the primary
+      metric (oriented so that positive means "better on the primary goes with a better
+      outcome") and the customer ``outcome`` column, over all agents and over the
+      agents the set leaves unflagged. The primary metric is called still useful when
+      the latter is at least 0.3 (a rule of thumb).
+
+    For the simulated team the outcome is the hidden ``true_fcr_pct``; for sample data,
+    where no hidden truth exists, use the measured ``fcr_pct``.
+    """
+    return _score(agents, metric_set, _breaches(agents, metric_set), truth, outcome)
+
+
+def scorecard_chart(
+    agents: pd.DataFrame,
+    metric_set: MetricSet = DEFAULT_METRIC_SET,
+    *,
+    truth: str = "gamer",
+    outcome: str = "true_fcr_pct",
+    title: str = "Scorecard",
+    width: int = 300,
+    height: int = 230,
+) -> FastChart:
+    """One point per agent: primary metric (better to the right) against the customer
+    outcome; orange when the metric set flags the agent, a triangle when the agent
+    really games (the hidden truth). The subtitle gives the score."""
+    hit = _breaches(agents, metric_set)
+    card = _score(agents, metric_set, hit, truth, outcome)
+    ids = agents["agent_id"] if "agent_id" in agents else pd.Series(np.arange(len(agents)).astype(str))
+    data = pd.DataFrame(
+        {
+            "agent_id": ids.to_numpy(),
+            "primary": agents[metric_set.primary].to_numpy(dtype=float),
+            "outcome": agents[outcome].to_numpy(dtype=float),
+            "truth": np.where(agents[truth].to_numpy(dtype=bool), "gaming", "honest"),
+            "metric set": np.where(hit, "flagged", "not flagged"),
+        }
+    )
+    corr = "n/a" if not np.isfinite(card.corr_unflagged) else f"{card.corr_unflagged:+.2f}"
+    spec = {
+        "data": {"values": _records(data)},
+        "mark": {"type": "point", "size": 70, "filled": True, "opacity": 0.85},
+        "encoding": {
+            "x": _q("primary", metric_set.primary + (" (lower is better)" if metric_set.primary_better == "lower" else ""),
+                    scale={"zero": False, "reverse": metric_set.primary_better == "lower"}, axis={"tickCount": 5}),
+            "y": _q("outcome", outcome, scale={"zero": False}, axis={"tickCount": 5}),
+            "shape": _n("truth", "truth", scale={"domain": ["honest", "gaming"], "range": ["circle", "triangle-up"]}),
+            "color": _n("metric set", "metric set", scale={"domain": ["not flagged", "flagged"], "range": ["#8c8c8c", charts.PALETTE[5]]}),
+        },
+        "title": {
+            "text": title,
+            "subtitle": [
+                f"flags {card.gamers_flagged} of {card.gamers} gaming, {card.honest_flagged} of {card.honest} honest agents",
+                f"primary vs outcome, unflagged agents: r = {corr}",
+            ],
+        },
+        "width": width,
+        "height": height,
+        "description": f"Scatter plot of {card.agents} agents, {metric_set.primary} against {outcome}. {card}",
+    }
+    return FastChart(spec)
+
+
+def build_metric_set(
+    primary: str = "handle_time_min",
+    repeat_limit: float | None = 25.0,
+    fcr_limit: float | None = 65.0,
+    csat_limit: float | None = None,
+) -> MetricSet:
+    """A metric set from widget-style choices: a primary metric and optional limits for
+    the three counter-metrics (``None`` leaves one out). Handle time is better lower;
+    ``csat_pct`` and ``fcr_pct`` as primaries are better higher."""
+    counters = []
+    if repeat_limit is not None:
+        counters.append(Guardrail("repeat_pct", float(repeat_limit), "lower"))
+    if fcr_limit is not None:
+        counters.append(Guardrail("fcr_pct", float(fcr_limit), "higher"))
+    if csat_limit is not None:
+        counters.append(Guardrail("csat_pct", float(csat_limit), "higher"))
+    better: Better = "lower" if primary == "handle_time_min" else "higher"
+    return MetricSet(primary, better, tuple(counters), name=primary)
+
+
+def scorecard_view(
+    sources: Mapping[str, tuple[pd.DataFrame, str]],
+    primary: str = "handle_time_min",
+    repeat_limit: float | None = 25.0,
+    fcr_limit: float | None = 65.0,
+    csat_limit: float | None = None,
+) -> FastChart:
+    """Widget callback of notebook 03: build a metric set (:func:`build_metric_set`)
+    and show one :func:`scorecard_chart` per data source side by side.
+
+    ``sources`` maps a panel title to ``(agents, outcome column)``; each agents frame
+    needs a boolean ``gamer`` column (the known truth).
+    """
+    metric_set = build_metric_set(primary, repeat_limit, fcr_limit, csat_limit)
+    panels = [scorecard_chart(frame, metric_set, outcome=outcome, title=title, width=250, height=210).spec
+              for title, (frame, outcome) in sources.items()]
+    return FastChart(
+        {
+            "hconcat": [{k: v for k, v in p.items() if k not in ("$schema", "config", "description")} for p in panels],
+            "description": " ".join(p["description"] for p in panels),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- cross-selling
+
+#: The account-level signals a learner can choose as counter-metrics, with what they mean.
+FAKE_ACCOUNT_SIGNALS: dict[str, str] = {
+    "no_customer_activity": "no customer-initiated transaction within 90 days of opening",
+    "fee_refunded": "a fee charged on the account was later refunded",
+    "complaint": "the customer complained about the account",
+    "eight_plus_products": "the customer now holds eight or more products (the sales goal itself)",
+}
+
+
+def cross_sell_scenario(
+    n_employees: int = 40,
+    customers_per_employee: int = 30,
+    pressured_share: float = 0.2,
+    fake_rate: float = 1.5,
+    seed: int = 42,
+) -> pd.DataFrame:
+    """Accounts opened by bankers under a products-per-customer goal (the Wells Fargo
+    pattern described in the CFPB's 2016 consent order; the numbers here are invented).
+
+    Model: each banker serves ``customers_per_employee`` customers. Every customer
+    already holds ``1 + Poisson(3)`` products and opens ``1 + Poisson(0.6)`` genuine new
+    accounts. A planted share ``pressured_share`` of bankers also opens, per customer,
+    ``Poisson(fake_rate * u)`` accounts the customer never asked for, where ``u`` is a
+    per-banker intensity drawn uniformly from 0.3 to 1.7 (some cut more corners). Per account, the chance
+    of each signal:
+
+    ============================== ======== =======
+    signal                          genuine  fake
+    ============================== ======== =======
+    no customer-initiated activity    0.12   0.92
+    fee refunded                      0.02   0.25
+    complaint                         0.01   0.08
+    ============================== ======== =======
+
+    Most customers never noticed, so complaints are rare even on fake accounts; dormant
+    genuine accounts are common, so inactivity alone also flags honest business.
+    ``eight_plus_products`` (the customer's total holdings reach eight) is the goal
+    itself. Columns: ``account_id``, ``employee``, ``customer``, ``pressured`` (the
+    banker), one boolean per signal of :data:`FAKE_ACCOUNT_SIGNALS`, and ``fake`` (the
+    planted truth).
+    """
+    n_employees = _count(n_employees, "n_employees", 2)
+    customers_per_employee = _count(customers_per_employee, "customers_per_employee", 1)
+    pressured_share = _unit(pressured_share, "pressured_share")
+    if fake_rate < 0:
+        raise ValueError(f"fake_rate must be >= 0; got {fake_rate}")
+    rng = np.random.default_rng(seed)
+    n_pressured = int(round(pressured_share * n_employees))
+    pressured = np.zeros(n_employees, dtype=bool)
+    pressured[rng.choice(n_employees, n_pressured, replace=False)] = True
+
+    n_cust = n_employees * customers_per_employee
+    cust_emp = np.repeat(np.arange(n_employees), customers_per_employee)
+    held = 1 + rng.poisson(3.0, n_cust)
+    genuine_new = 1 + rng.poisson(0.6, n_cust)
+    intensity = fake_rate * rng.uniform(0.3, 1.7, n_employees)  # pressured bankers differ
+    fake_new = np.where(pressured[cust_emp], rng.poisson(intensity[cust_emp]), 0)
+    total = held + genuine_new + fake_new
+
+    per_cust = genuine_new + fake_new
+    cust_of_acct = np.repeat(np.arange(n_cust), per_cust)
+    # within each customer: the first genuine_new accounts are genuine, the rest fake
+    offset = np.arange(cust_of_acct.size) - np.repeat(np.cumsum(per_cust) - per_cust, per_cust)
+    fake = offset >= genuine_new[cust_of_acct]
+    m = cust_of_acct.size
+    p = {
+        "no_customer_activity": np.where(fake, 0.92, 0.12),
+        "fee_refunded": np.where(fake, 0.25, 0.02),
+        "complaint": np.where(fake, 0.08, 0.01),
+    }
+    emp_ids = _agent_ids(n_employees, "B")
+    frame = pd.DataFrame(
+        {
+            "account_id": [f"AC{i + 1:05d}" for i in range(m)],
+            "employee": emp_ids[cust_emp[cust_of_acct]],
+            "customer": [f"C{c + 1:05d}" for c in cust_of_acct],
+            "pressured": pressured[cust_emp[cust_of_acct]],
+            "no_customer_activity": rng.random(m) < p["no_customer_activity"],
+            "fee_refunded": rng.random(m) < p["fee_refunded"],
+            "complaint": rng.random(m) < p["complaint"],
+            "eight_plus_products": total[cust_of_acct] >= 8,
+            "fake": fake,
+        }
+    )
+    frame.attrs["products_before"] = pd.Series(held, index=[f"C{c + 1:05d}" for c in range(n_cust)])
+    return frame
+
+
+def detect_fake_accounts(accounts: pd.DataFrame, signals: Iterable[str]) -> pd.Series:
+    """Accounts flagged by any of the chosen ``signals`` (names from
+    :data:`FAKE_ACCOUNT_SIGNALS`). An empty choice flags nothing."""
+    chosen = list(dict.fromkeys(signals))
+    unknown = [s for s in chosen if s not in FAKE_ACCOUNT_SIGNALS]
+    if unknown:
+        raise ValueError(f"unknown signal(s) {', '.join(map(repr, unknown))}; choose from {', '.join(FAKE_ACCOUNT_SIGNALS)}")
+    hit = np.zeros(len(accounts), dtype=bool)
+    for s in chosen:
+        hit |= accounts[s].to_numpy(dtype=bool)
+    return pd.Series(hit, index=accounts.index, name="flagged")
+
+
+def score_fake_account_detection(accounts: pd.DataFrame, signals: Iterable[str]) -> dict[str, Any]:
+    """How many planted fake accounts a chosen set of signals detects.
+
+    Returns ``signals`` (the choice), ``fakes``, ``fakes_detected``, ``detection_rate``
+    (fraction of fakes flagged), ``genuine``, ``genuine_flagged`` and
+    ``false_alarm_rate`` (fraction of genuine accounts flagged: the review workload
+    that lands on honest business).
+    """
+    chosen = list(dict.fromkeys(signals))
+    hit = detect_fake_accounts(accounts, chosen).to_numpy()
+    fake = accounts["fake"].to_numpy(dtype=bool)
+    fakes, genuine = int(fake.sum()), int((~fake).sum())
+    return {
+        "signals": chosen,
+        "fakes": fakes,
+        "fakes_detected": int((hit & fake).sum()),
+        "detection_rate": float((hit & fake).sum() / fakes) if fakes else float("nan"),
+        "genuine": genuine,
+        "genuine_flagged": int((hit & ~fake).sum()),
+        "false_alarm_rate": float((hit & ~fake).sum() / genuine) if genuine else float("nan"),
+    }
+
+
+def employee_summary(accounts: pd.DataFrame) -> pd.DataFrame:
+    """Per banker: ``accounts`` opened, ``customers``, ``new_per_customer`` (the sales
+    metric), ``active_pct`` (share of new accounts with customer-initiated activity:
+    the counter-metric), ``refund_pct``, ``complaint_pct`` and ``pressured`` (planted)."""
+    g = accounts.groupby("employee", sort=True)
+    out = pd.DataFrame(
+        {
+            "accounts": g.size(),
+            "customers": g["customer"].nunique(),
+            "active_pct": (100 * (1 - g["no_customer_activity"].mean())).round(1),
+            "refund_pct": (100 * g["fee_refunded"].mean()).round(1),
+            "complaint_pct": (100 * g["complaint"].mean()).round(1),
+            "pressured": g["pressured"].first(),
+        }
+    )
+    out["new_per_customer"] = (out["accounts"] / out["customers"]).round(2)
+    return out.reset_index()[["employee", "accounts", "customers", "new_per_customer", "active_pct", "refund_pct", "complaint_pct", "pressured"]]
+
+
+def cross_sell_chart(summary: pd.DataFrame, *, width: int = 420, height: int = 280) -> alt.Chart:
+    """Bankers' sales metric (new accounts per customer) against the counter-metric
+    (share of those accounts the customer ever used), shaped by the planted truth."""
+    charts.ensure_small(summary, "banker summary")
+    data = summary.assign(group=np.where(summary["pressured"], "planted: opens fake accounts", "honest"))
+    top = summary.sort_values("new_per_customer", ascending=False).head(max(1, len(summary) // 5))
+    return (
+        alt.Chart(data)
+        .mark_point(size=70, filled=True)
+        .encode(
+            x=alt.X("new_per_customer:Q", title="new accounts per customer (the sales metric)", scale=alt.Scale(zero=False)),
+            y=alt.Y("active_pct:Q", title="new accounts the customer used (%)", scale=alt.Scale(zero=False)),
+            color=alt.Color("group:N", title=None, scale=alt.Scale(domain=["honest", "planted: opens fake accounts"], range=[charts.PALETTE[0], charts.PALETTE[5]]), legend=alt.Legend(orient="bottom")),
+            shape=alt.Shape("group:N", title=None, scale=alt.Scale(domain=["honest", "planted: opens fake accounts"], range=["circle", "triangle-up"])),
+            tooltip=["employee", "new_per_customer", "active_pct", "refund_pct", "complaint_pct"],
+        )
+        .properties(
+            title=alt.Title("Top sellers, and what their customers did with the accounts"),
+            width=width,
+            height=height,
+            description=(
+                f"Scatter plot of {len(summary)} bankers: new accounts per customer against the share of those "
+                f"accounts with customer-initiated activity. The top fifth by sales has a median activity share of "
+                f"{top['active_pct'].median():.0f}%, against {summary['active_pct'].median():.0f}% for all bankers."
+            ),
+        )
+    )

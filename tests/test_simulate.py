@@ -1,0 +1,267 @@
+"""helpers.simulate: determinism, shapes and the behaviour each lesson relies on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import charts, simulate
+
+SEEDS = [1, 7, 42, 2024]
+
+
+# ----------------------------------------------------------------------------- team
+
+
+def test_team_run_is_deterministic_and_small():
+    a = simulate.simulate_team(seed=3)
+    b = simulate.simulate_team(seed=3)
+    pd.testing.assert_frame_equal(a.periods, b.periods)
+    pd.testing.assert_frame_equal(a.agents, b.agents)
+    c = simulate.simulate_team(seed=4)
+    assert not a.periods.equals(c.periods)
+    assert a.periods.shape == (12, 7)
+    assert list(a.periods.columns) == [
+        "period", "target_on", "handle_time_min", "fcr_pct", "repeat_pct", "csat_pct", "gamed_pct"
+    ]
+    assert len(a.agents) == 40 and a.agents["agent_id"].is_unique
+    assert {"handle_time_min", "fcr_pct", "repeat_pct", "csat_pct", "gamed_pct", "true_fcr_pct", "gamer"} <= set(a.agents)
+
+
+@pytest.mark.parametrize("team_size,periods", [(4, 2), (8, 5), (200, 30)])
+def test_team_sizes(team_size, periods):
+    run = simulate.simulate_team(team_size=team_size, periods=periods, target_start=2)
+    assert len(run.periods) == periods and len(run.agents) == team_size
+    assert run.periods[["fcr_pct", "repeat_pct", "csat_pct", "gamed_pct"]].apply(lambda s: s.between(0, 100).all()).all()
+
+
+def test_no_gaming_before_the_target_or_without_pressure():
+    run = simulate.simulate_team(pressure=0.9, seed=5)
+    assert (run.periods.loc[~run.periods["target_on"], "gamed_pct"] == 0).all()
+    calm = simulate.simulate_team(pressure=0.0, seed=5)
+    assert (calm.periods["gamed_pct"] == 0).all()
+    assert not calm.agents["gamer"].any()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_pressure_improves_reported_metric_and_hurts_customers(seed):
+    sweep = simulate.pressure_sweep(pressures=(0.0, 0.4, 0.7, 1.0), audit_weights=(0.0,), seed=seed)
+    assert sweep["gamed_pct"].is_monotonic_increasing
+    # reported handle time falls (looks better) while resolution falls (is worse)
+    assert sweep["handle_time_min"].iloc[-1] < sweep["handle_time_min"].iloc[0] - 1.5
+    assert sweep["fcr_pct"].iloc[-1] < sweep["fcr_pct"].iloc[0] - 15
+    assert sweep["repeat_pct"].iloc[-1] > sweep["repeat_pct"].iloc[0] + 10
+    # and within one run, against its own baseline
+    s = simulate.team_summary(simulate.simulate_team(pressure=0.8, seed=seed))
+    assert s["handle_time_after"] < s["handle_time_before"] and s["fcr_after"] < s["fcr_before"] - 10
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_audit_weight_reduces_gaming(seed):
+    gamed = [simulate.team_summary(simulate.simulate_team(pressure=0.8, audit_weight=a, seed=seed))["gamed_after"]
+             for a in (0.0, 0.25, 0.5, 1.0)]
+    assert gamed == sorted(gamed, reverse=True)
+    assert gamed[0] > 20 and gamed[-1] < 1
+
+
+def test_incentive_weight_increases_gaming():
+    gamed = [simulate.team_summary(simulate.simulate_team(pressure=0.6, incentive_weight=w, seed=11))["gamed_after"]
+             for w in (0.0, 0.5, 1.0)]
+    assert gamed[0] < gamed[1] < gamed[2]
+
+
+@pytest.mark.parametrize("bad", [dict(pressure=1.5), dict(audit_weight=-0.1), dict(team_size=2),
+                                 dict(periods=1), dict(incentive_weight="high"), dict(target_start=20)])
+def test_team_rejects_bad_parameters(bad):
+    with pytest.raises(ValueError):
+        simulate.simulate_team(**bad)
+
+
+def test_team_chart_has_description_and_renders():
+    chart = simulate.team_view(pressure=0.7)
+    spec = chart.to_dict()
+    assert "handle time" in chart.description and "resolved" in chart.description
+    assert len(spec["hconcat"]) == 3 and len(spec["data"]["values"]) == 12
+    bundle, _ = charts.render_bundle(spec)
+    assert bundle["text/html"].startswith('<div class="mw-chart"><img')
+
+
+def test_sweep_chart_describes_the_trade_off():
+    chart = simulate.sweep_chart(simulate.pressure_sweep(seed=2))
+    assert "first-contact resolution falls" in chart.to_dict()["description"]
+
+
+# ----------------------------------------------------------------------- league tables
+
+
+def test_league_table_shape_and_ranks():
+    t = simulate.league_table(n_agents=20, surveys=30, seed=1)
+    assert len(t) == 40
+    for _, g in t.groupby("period"):
+        assert sorted(g["rank"]) == list(range(1, 21))
+        assert g["top_quartile"].sum() == 5
+        # a better score never has a worse rank
+        ordered = g.sort_values("rank")
+        assert ordered["csat_pct"].is_monotonic_decreasing
+    pd.testing.assert_frame_equal(t, simulate.league_table(n_agents=20, surveys=30, seed=1))
+
+
+def test_identical_agents_keep_the_top_quartile_about_a_quarter_of_the_time():
+    shares = [simulate.top_quartile_persistence(simulate.league_table(n_agents=20, surveys=30, seed=s))
+              for s in range(300)]
+    assert abs(np.mean(shares) - 0.25) < 0.04
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_rank_correlation_rises_with_sample_size(seed):
+    st = simulate.rank_stability((5, 20, 100, 500), n_agents=20, skill_sd=0.05, n_sims=200, seed=seed)
+    assert st["rank_correlation"].is_monotonic_increasing
+    assert st["rank_correlation"].iloc[0] < 0.2 < 0.7 < st["rank_correlation"].iloc[-1]
+    assert st["top_quartile_persistence"].iloc[-1] > st["top_quartile_persistence"].iloc[0]
+    assert (st["chance_persistence"] == 0.25).all()
+    # the rank correlation tracks the share of variance that is real skill
+    assert np.allclose(st["rank_correlation"], st["reliability"], atol=0.1)
+
+
+def test_identical_agents_never_rank_reliably():
+    st = simulate.rank_stability((5, 50, 500), skill_sd=0.0, n_sims=200, seed=3)
+    assert st["rank_correlation"].abs().max() < 0.06
+    assert np.allclose(st["top_quartile_persistence"], 0.25, atol=0.04)
+
+
+def test_spearman_matches_pearson_of_ranks_with_ties():
+    a = np.array([1, 2, 2, 3, 5.0])
+    b = np.array([2, 1, 3, 3, 4.0])
+    ra = np.array([1, 2.5, 2.5, 4, 5])
+    rb = np.array([2, 1, 3.5, 3.5, 5])
+    assert float(simulate.spearman(a, b)) == pytest.approx(np.corrcoef(ra, rb)[0, 1])
+    assert float(simulate.spearman(a, a)) == pytest.approx(1.0)
+    assert np.isnan(simulate.spearman(np.ones(4), a[:4]))
+
+
+def test_league_view_renders_quickly_enough_to_compute():
+    chart = simulate.league_view(surveys=50, skill_sd=0.05)
+    assert "League table" in str(chart.to_dict()["hconcat"][0]["title"])
+    charts.render_bundle(chart.to_dict())
+
+
+def test_funnel_frame_uses_binomial_limits():
+    successes = np.array([8, 16, 40, 80, 150, 20])
+    n = np.array([10, 20, 50, 100, 200, 50])
+    f = simulate.funnel_frame(successes, n, [f"A{i}" for i in range(6)])
+    p0 = successes.sum() / n.sum()
+    assert f.attrs["p0"] == pytest.approx(p0)
+    row = f[f["unit"] == "A3"].iloc[0]
+    half = 1.96 * np.sqrt(p0 * (1 - p0) / 100)
+    assert row["upper95_pct"] == pytest.approx(100 * (p0 + half), abs=0.05)
+    low = f[f["unit"] == "A5"].iloc[0]  # 40 % of 50 against ~75 %: far below
+    assert low["status"] == "below" and low["outside998"]
+    assert set(f["status"]) <= {"within", "watch", "below", "above"}
+    chart = simulate.funnel_chart(f)
+    assert "A5" in chart.to_dict()["description"]
+
+
+# ----------------------------------------------------------------------- metric sets
+
+
+def test_guardrail_direction():
+    g = simulate.Guardrail("repeat_pct", 25, "lower")
+    assert g.breached([10, 30]).tolist() == [False, True]
+    assert simulate.Guardrail("fcr_pct", 65, "higher").breached([60, 70]).tolist() == [True, False]
+    with pytest.raises(ValueError):
+        simulate.Guardrail("x", 1, "up")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_default_metric_set_flags_gamers_and_few_honest_agents(seed):
+    run = simulate.simulate_team(seed=seed)
+    card = simulate.score_metric_set(run.agents)
+    assert card.gamers >= 5
+    # light gamers (10-20 % of contacts) look like slow honest agents: most, not all, are caught
+    assert card.gamers_flagged >= 0.75 * card.gamers
+    flagged = simulate.flag_agents(run.agents)
+    assert flagged.loc[flagged["gamed_pct"] >= 25, "flagged"].all()  # every heavy gamer
+    assert card.honest_flagged <= max(3, 0.2 * card.honest)  # slow honest agents can breach too
+    # gaming turns the primary metric against the outcome; leaving out the flagged restores it
+    assert card.corr_all < 0
+    assert card.corr_unflagged - card.corr_all >= 0.5
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_primary_alone_flags_nobody(seed):
+    run = simulate.simulate_team(seed=seed)
+    card = simulate.score_metric_set(run.agents, simulate.MetricSet("handle_time_min"))
+    assert card.gamers_flagged == card.honest_flagged == 0
+    assert not card.primary_useful
+
+
+def test_flag_agents_reports_reasons():
+    agents = pd.DataFrame({"agent_id": ["a", "b", "c"], "handle_time_min": [5, 9, 7],
+                           "repeat_pct": [40, 10, 30], "fcr_pct": [50, 80, 70]})
+    out = simulate.flag_agents(agents)
+    assert out["flagged"].tolist() == [True, False, True]
+    assert out.loc[0, "reasons"] == "repeat_pct > 25; fcr_pct < 65"
+    assert out.loc[2, "reasons"] == "repeat_pct > 25"
+    with pytest.raises(ValueError, match="csat_pct"):
+        simulate.flag_agents(agents, simulate.build_metric_set(csat_limit=70))
+
+
+def test_scorecard_view_panels():
+    run = simulate.simulate_team(seed=9)
+    chart = simulate.scorecard_view({"simulated": (run.agents, "true_fcr_pct"), "measured": (run.agents, "fcr_pct")})
+    spec = chart.to_dict()
+    assert len(spec["hconcat"]) == 2 and "flags" in chart.description
+    charts.render_bundle(spec)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_scoring_on_sample_data_with_planted_gamers(seed):
+    data = pytest.importorskip("helpers.data")
+    support = pytest.importorskip("helpers.support")
+    contacts = data.load("support_contacts", seed=seed)
+    gaming = data.planted("support_contacts", seed=seed)["gaming_agents"]
+    agents = support.agent_summary(contacts)
+    agents["gamer"] = agents["agent_id"].isin(gaming)
+    card = simulate.score_metric_set(agents, outcome="fcr_pct")
+    assert card.gamers_flagged == card.gamers == len(gaming)
+    assert card.honest_flagged <= 0.15 * card.honest
+
+
+# ------------------------------------------------------------------------ cross-selling
+
+
+def test_cross_sell_scenario_is_deterministic():
+    a = simulate.cross_sell_scenario(seed=5)
+    pd.testing.assert_frame_equal(a, simulate.cross_sell_scenario(seed=5))
+    assert a["account_id"].is_unique
+    assert set(simulate.FAKE_ACCOUNT_SIGNALS) <= set(a.columns)
+    assert a.loc[a["fake"], "pressured"].all()
+    assert 0.05 < a["fake"].mean() < 0.35
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_detector_finds_planted_fakes(seed):
+    accounts = simulate.cross_sell_scenario(seed=seed)
+    activity = simulate.score_fake_account_detection(accounts, ["no_customer_activity"])
+    assert activity["detection_rate"] > 0.85 and activity["false_alarm_rate"] < 0.2
+    lagging = simulate.score_fake_account_detection(accounts, ["complaint", "fee_refunded"])
+    assert lagging["detection_rate"] < 0.45  # most customers never noticed
+    everything = simulate.score_fake_account_detection(accounts, ["no_customer_activity", "fee_refunded", "complaint"])
+    assert everything["fakes_detected"] >= activity["fakes_detected"]
+    goal = simulate.score_fake_account_detection(accounts, ["eight_plus_products"])
+    assert goal["false_alarm_rate"] > activity["false_alarm_rate"] or goal["detection_rate"] < activity["detection_rate"]
+    none = simulate.score_fake_account_detection(accounts, [])
+    assert none["fakes_detected"] == none["genuine_flagged"] == 0
+    with pytest.raises(ValueError, match="unknown signal"):
+        simulate.detect_fake_accounts(accounts, ["gut_feeling"])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_pressured_bankers_lead_on_sales_and_trail_on_activity(seed):
+    summary = simulate.employee_summary(simulate.cross_sell_scenario(seed=seed))
+    p, h = summary[summary["pressured"]], summary[~summary["pressured"]]
+    assert p["new_per_customer"].median() > h["new_per_customer"].median()
+    assert p["active_pct"].max() < h["active_pct"].min()
+    chart = simulate.cross_sell_chart(summary)
+    assert chart.to_dict()["description"].startswith("Scatter plot of 40 bankers")
