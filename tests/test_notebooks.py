@@ -97,7 +97,9 @@ def execute(path: Path, parameters: dict, extra_source: str | None = None) -> nb
     from nbclient import NotebookClient
     from papermill.parameterize import parameterize_notebook
 
-    nb = parameterize_notebook(load(path), parameters)
+    from papermill.iorw import load_notebook_node
+
+    nb = parameterize_notebook(load_notebook_node(str(path)), parameters)
     if extra_source:
         nb.cells.append(nbformat.v4.new_code_cell(extra_source))
     NotebookClient(nb, timeout=600, kernel_name="python3",

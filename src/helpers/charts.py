@@ -109,8 +109,12 @@ def _svg_size(svg: str) -> tuple[int, int]:
     return (int(float(m.group(1))), int(float(m.group(2)))) if m else (0, 0)
 
 
-def render_bundle(spec: Mapping[str, Any]) -> tuple[dict, dict]:
-    """Render a Vega-Lite spec to a static mime bundle (HTML img, SVG, text)."""
+def render_bundle(spec: Mapping[str, Any], svg_copy: bool = True) -> tuple[dict, dict]:
+    """Render a Vega-Lite spec to a static mime bundle (HTML img, SVG, text).
+
+    ``svg_copy=False`` leaves out the raw ``image/svg+xml`` copy; widgets use
+    that, since a live JupyterLab always shows the HTML.
+    """
     import vl_convert as vlc
 
     description = str(spec.get("description") or "").strip()
@@ -126,11 +130,9 @@ def render_bundle(spec: Mapping[str, Any]) -> tuple[dict, dict]:
         f'<div class="mw-chart"><img src="{src}" alt="{alt_text}" title="{alt_text}" '
         f'width="{width}" height="{height}"></div>'
     )
-    bundle: dict[str, Any] = {
-        "text/html": img,
-        "image/svg+xml": svg,
-        "text/plain": f"[chart] {description}",
-    }
+    bundle: dict[str, Any] = {"text/html": img, "text/plain": f"[chart] {description}"}
+    if svg_copy:
+        bundle["image/svg+xml"] = svg
     return bundle, {}
 
 
@@ -148,11 +150,13 @@ def setup() -> None:
     alt.renderers.enable(RENDERER_NAME)
 
 
-def show(chart: alt.TopLevelMixin) -> None:
-    """Display a chart with the workbook renderer (for use inside widgets)."""
+def show(chart: alt.TopLevelMixin | Mapping[str, Any]) -> None:
+    """Display a chart (an Altair chart or a Vega-Lite dict) with the workbook
+    renderer; used inside widgets, whose callbacks may pass a prepared spec."""
     from IPython.display import display
 
-    bundle, metadata = render_bundle(chart.to_dict())
+    spec = chart if isinstance(chart, Mapping) else chart.to_dict()
+    bundle, metadata = render_bundle(spec, svg_copy=False)
     display(bundle, metadata=metadata, raw=True)
 
 

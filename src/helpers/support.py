@@ -1,0 +1,155 @@
+"""Support-contact analyses shared by several lessons (00, 01, 03).
+
+Everything here works on the ``support_contacts`` dataset (one row per contact;
+see data/README.md) and returns small, aggregated frames ready to chart.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from . import charts
+
+__all__ = ["agent_summary", "target_summary", "target_chart", "target_view"]
+
+_NEEDED = ("agent_id", "team", "handle_time_min", "transfers", "resolved_first_contact", "repeat_within_7d", "csat")
+
+
+def agent_summary(contacts: pd.DataFrame) -> pd.DataFrame:
+    """One row per agent: volume, average handle time and the quality signals.
+
+    Columns: ``agent_id``, ``team``, ``contacts``, ``handle_time_min`` (mean
+    minutes), ``repeat_pct`` (share of contacts followed by a repeat contact
+    within 7 days, %), ``fcr_pct`` (first-contact resolution, %),
+    ``transfers_per_contact`` (mean), ``csat_pct`` (CSAT top-two-box: share of
+    survey answers of 4 or 5, %, as in :func:`helpers.metrics.csat`) and
+    ``csat_responses``. Sorted by agent id.
+    """
+    missing = [c for c in _NEEDED if c not in contacts.columns]
+    if missing:
+        raise ValueError(f"contacts is missing column(s) {', '.join(missing)}")
+    csat = pd.to_numeric(contacts["csat"], errors="coerce")
+    frame = pd.DataFrame(
+        {
+            "agent_id": contacts["agent_id"].astype(str),
+            "team": contacts["team"].astype(str),
+            "handle_time_min": contacts["handle_time_min"].astype(float),
+            "transfers": contacts["transfers"].astype(float),
+            "fcr": contacts["resolved_first_contact"].astype(float),
+            "repeat": contacts["repeat_within_7d"].astype(float),
+            "csat_top2": (csat >= 4).astype(float).where(csat.notna()),
+            "csat_answered": csat.notna().astype(int),
+        }
+    )
+    g = frame.groupby("agent_id", sort=True)
+    out = pd.DataFrame(
+        {
+            "team": g["team"].agg(lambda s: s.mode().iat[0]),
+            "contacts": g.size(),
+            "handle_time_min": g["handle_time_min"].mean(),
+            "repeat_pct": g["repeat"].mean() * 100,
+            "fcr_pct": g["fcr"].mean() * 100,
+            "transfers_per_contact": g["transfers"].mean(),
+            "csat_pct": g["csat_top2"].mean() * 100,
+            "csat_responses": g["csat_answered"].sum(),
+        }
+    )
+    return out.reset_index().round({"handle_time_min": 2, "repeat_pct": 1, "fcr_pct": 1, "transfers_per_contact": 2, "csat_pct": 1})
+
+
+def target_summary(agents: pd.DataFrame, target_min: float) -> dict[str, Any]:
+    """Who "meets" an average-handle-time target, and what it costs customers.
+
+    Returns the number of agents at or under ``target_min`` minutes and the
+    repeat-contact rate (%) of their contacts and of everyone else's, pooled
+    over contacts (weighted by volume, not a mean of agent rates).
+    """
+    if target_min <= 0:
+        raise ValueError(f"target_min must be positive, got {target_min}")
+    meets = agents["handle_time_min"] <= target_min
+    repeats = agents["repeat_pct"] / 100 * agents["contacts"]
+
+    def pooled(mask: pd.Series) -> float:
+        n = agents.loc[mask, "contacts"].sum()
+        return float(repeats[mask].sum() / n * 100) if n else float("nan")
+
+    return {
+        "target_min": float(target_min),
+        "agents_meeting": int(meets.sum()),
+        "agents_total": int(len(agents)),
+        "repeat_pct_meeting": pooled(meets),
+        "repeat_pct_others": pooled(~meets),
+    }
+
+
+def _target_description(s: dict[str, Any]) -> str:
+    text = (
+        f"Scatter of {s['agents_total']} agents: average handle time against the share of contacts "
+        f"repeated within 7 days. {s['agents_meeting']} agents meet a {s['target_min']:g}-minute target"
+    )
+    if 0 < s["agents_meeting"] < s["agents_total"]:
+        return text + (
+            f"; their repeat rate is {s['repeat_pct_meeting']:.1f}% against "
+            f"{s['repeat_pct_others']:.1f}% for the others."
+        )
+    return text + "."
+
+
+def target_chart(agents: pd.DataFrame, target_min: float) -> alt.LayerChart:
+    """Agents' handle time against repeat contacts, with the target as a line.
+
+    The target is a Vega-Lite parameter, so :func:`target_view` can redraw the
+    chart for another target by changing one value instead of rebuilding it.
+    """
+    s = target_summary(agents, target_min)
+    frame = charts.ensure_small(agents[["agent_id", "team", "handle_time_min", "repeat_pct", "fcr_pct"]].copy())
+    target = alt.param(name="target", value=float(target_min))
+    domain = ["meets the target", "misses the target"]
+    points = (
+        alt.Chart(frame)
+        .transform_calculate(status="datum.handle_time_min <= target ? 'meets the target' : 'misses the target'")
+        .mark_point(size=70, filled=True)
+        .encode(
+            x=alt.X("handle_time_min:Q", title="average handle time (minutes)", scale=alt.Scale(zero=False)),
+            y=alt.Y("repeat_pct:Q", title="contacts repeated within 7 days (%)"),
+            color=alt.Color("status:N", title=None, scale=alt.Scale(domain=domain, range=[charts.PALETTE[5], charts.PALETTE[0]])),
+            shape=alt.Shape("status:N", title=None, scale=alt.Scale(domain=domain, range=["diamond", "circle"])),
+            tooltip=["agent_id", "team", "handle_time_min", "repeat_pct", "fcr_pct"],
+        )
+    )
+    one = pd.DataFrame({"row": [0]})
+    rule = alt.Chart(one).transform_calculate(value="target").mark_rule(strokeDash=[6, 4]).encode(x="value:Q")
+    label = (
+        alt.Chart(one)
+        .transform_calculate(value="target", text="'target ' + format(target, '.3~f') + ' min'")
+        .mark_text(align="left", dx=4, dy=-6, color="#444")
+        .encode(x="value:Q", y=alt.value(8), text="text:N")
+    )
+    return (points + rule + label).add_params(target).properties(
+        title=alt.Title("Fast is not the same as resolved", subtitle="Each point is one agent; the dashed line is the handle-time target"),
+        description=_target_description(s),
+        width=480,
+        height=280,
+    )
+
+
+def target_view(agents: pd.DataFrame) -> Callable[[float], dict[str, Any]]:
+    """The widget callback of notebook 00: target (minutes) -> chart spec.
+
+    Builds the chart once; each call copies the Vega-Lite spec and sets the
+    target parameter and the description (a few milliseconds), so the slider
+    only pays for drawing the SVG.
+    """
+    base = target_chart(agents, float(agents["handle_time_min"].median())).to_dict()
+
+    def view(target_min: float) -> dict[str, Any]:
+        spec = dict(base)
+        spec["params"] = [dict(p, value=float(target_min)) if p.get("name") == "target" else p for p in base["params"]]
+        spec["description"] = _target_description(target_summary(agents, target_min))
+        return spec
+
+    return view
