@@ -126,17 +126,19 @@ def execute_in_place(path: str | Path, timeout: int = CELL_TIMEOUT) -> float:
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3", "language": "python"}
+    nb.metadata.pop("widgets", None)  # widget state is not kept: the static results carry the lesson
     start = time.perf_counter()
     client = NotebookClient(
         nb,
         timeout=timeout,
         kernel_name=KERNEL_NAME,
         resources={"metadata": {"path": str(path.parent.resolve())}},
-        store_widget_state=True,
+        store_widget_state=True,  # nbclient needs it to route Output-widget messages
     )
     client.execute()
     elapsed = time.perf_counter() - start
     nb.metadata.pop("papermill", None)
+    nb.metadata.pop("widgets", None)  # saved widget state is dropped: the static results carry the lesson
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("papermill", None)
@@ -1380,7 +1382,7 @@ def _run_local(jobs: list[dict], workers: int | None, finish, crashed) -> None:
         ctx.set_forkserver_preload(["papermill", "nbconvert", "nbformat", "jupyter_client"])
     else:
         ctx = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx)
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init)
     try:
         futures = {pool.submit(execute_run, job): job for job in jobs}
         for fut in as_completed(futures):
@@ -1390,10 +1392,35 @@ def _run_local(jobs: list[dict], workers: int | None, finish, crashed) -> None:
                 outcome = crashed(futures[fut], exc)
             finish(outcome)
     except BaseException:
+        # Interrupted: stop the workers now. Each one cleans up on SIGTERM
+        # (its kernel is shut down, its temporary folder removed).
+        procs = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in procs:
+            proc.join(timeout=15)
+            if proc.is_alive():
+                proc.kill()
         raise
     else:
         pool.shutdown(wait=True)
+
+
+def _worker_init() -> None:
+    """In a worker process: Ctrl-C is the main process's business (it stops
+    the workers with SIGTERM), and SIGTERM unwinds cleanly (kernel shut down,
+    temporary files removed). A Python handler, not SIG_IGN, so kernels
+    started from here still get the default SIGINT behaviour."""
+    import signal
+
+    signal.signal(signal.SIGINT, lambda signum, frame: None)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+
+
+def _exit_on_signal(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _run_on_dask(address: str, jobs: list[dict], finish, crashed) -> None:
