@@ -80,19 +80,6 @@ def test_bad_file_gives_one_line_error_naming_file_column_and_line(case: dict[st
     assert err._render_traceback_() == [f"DataValidationError: {msg}"]
 
 
-def test_corpus_is_reproducible_by_its_script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("make_bad_data", BAD / "make_bad_data.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    monkeypatch.setattr(mod, "HERE", tmp_path)
-    mod.build()
-    for p in sorted(tmp_path.glob("*.csv")):
-        assert p.read_bytes() == (BAD / p.name).read_bytes(), p.name
-
-
 # ---- unreadable sources ----------------------------------------------------------------
 
 

@@ -882,8 +882,10 @@ def _convert(col: Column, raw: np.ndarray, line_no: np.ndarray, label: str) -> o
         _fail(label, col.name, "must not be empty", null, line_no, what="empty fields")
     kind = col.kind
     if kind in ("int", "float"):
-        num = pd.to_numeric(raw, errors="coerce")
-        num = np.asarray(num, dtype="float64")
+        try:  # fast path: numpy parses every field (empty fields as NaN)
+            num = np.where(null, "nan", raw).astype("U").astype("float64")
+        except ValueError:  # some field is not a number: parse leniently to find it
+            num = np.asarray(pd.to_numeric(raw, errors="coerce"), dtype="float64")
         with np.errstate(invalid="ignore"):
             bad = ~null & ~np.isfinite(num)
             if kind == "int":
@@ -956,51 +958,100 @@ def _check_rules(schema: Schema, df: pd.DataFrame, line_no: np.ndarray, label: s
             _fail(label, rule.column, rule.message, bad, line_no, what="bad rows", shown=texts)
 
 
-def _validate_records(records: list[list[str]], lines: list[int], schema: Schema,
-                      label: str) -> pd.DataFrame:
+def _check_header(header: list[str], header_line: int, schema: Schema, label: str) -> None:
     expected = schema.names
-    if not records:
-        raise DataValidationError(
-            f"file is empty; expected a header line: {','.join(expected)}", path=label)
-    header = [h.strip() for h in records[0]]
-    if header and header[0].startswith("\ufeff"):
-        header[0] = header[0][1:]
     seen: set[str] = set()
     repeated = [h for h in header if h in seen or seen.add(h)]  # type: ignore[func-returns-value]
     if repeated:
         raise DataValidationError(
-            f"column '{repeated[0]}' appears more than once in the header (line {lines[0]})",
-            path=label, column=repeated[0], rows=(lines[0],))
+            f"column '{repeated[0]}' appears more than once in the header (line {header_line})",
+            path=label, column=repeated[0], rows=(header_line,))
     missing = [c for c in expected if c not in header]
     if missing:
         raise DataValidationError(
             f"missing column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(repr(c) for c in missing)} in the header (line {lines[0]}); "
+            f"{', '.join(repr(c) for c in missing)} in the header (line {header_line}); "
             f"expected columns: {', '.join(expected)}",
-            path=label, column=missing[0], rows=(lines[0],))
+            path=label, column=missing[0], rows=(header_line,))
     extra = [c for c in header if c not in expected]
     if extra:
         raise DataValidationError(
             f"unexpected column{'s' if len(extra) > 1 else ''} "
-            f"{', '.join(repr(c) for c in extra)} in the header (line {lines[0]}); "
+            f"{', '.join(repr(c) for c in extra)} in the header (line {header_line}); "
             f"expected columns: {', '.join(expected)}",
-            path=label, column=extra[0], rows=(lines[0],))
-    data = records[1:]
-    if not data:
-        raise DataValidationError(
-            f"no data rows: the file has only a header line ({len(header)} columns)", path=label)
-    n = len(header)
-    line_no = np.asarray(lines[1:], dtype="int64")
-    widths = np.fromiter((len(r) for r in data), dtype="int64", count=len(data))
-    ragged = widths != n
-    if ragged.any():
-        idx = np.flatnonzero(ragged)
+            path=label, column=extra[0], rows=(header_line,))
+
+
+def _ragged(widths: np.ndarray, n: int, line_no: np.ndarray, label: str) -> None:
+    bad = widths != n
+    if bad.any():
+        idx = np.flatnonzero(bad)
         shown = ", ".join(f"{widths[i]} fields" for i in idx[:SHOW_VALUES])
         raise DataValidationError(
             f"wrong number of fields (the header has {n}); bad rows at "
             f"{_lines_text(line_no[idx])}: {shown}",
             path=label, rows=line_no[idx])
+
+
+def _clean_header(fields: list[str]) -> list[str]:
+    header = [h.strip() for h in fields]
+    if header and header[0].startswith("\ufeff"):
+        header[0] = header[0][1:].strip()
+    return header
+
+
+def _parse_fast(text: str, schema: Schema, label: str
+                ) -> tuple[list[str], dict[str, np.ndarray], np.ndarray] | None:
+    """Parse plain CSV text (no quotes, no blank lines) with pandas' C reader.
+
+    Returns None whenever the text needs the careful path (quotes, blank or whitespace-only
+    lines, ragged rows, ...): that path finds and names the offending lines.
+    """
+    if '"' in text or text.startswith(("\n", "\r")):
+        return None
+    body = text.rstrip("\r\n")
+    if "\r" in body.replace("\r\n", "") or "\n\n" in body or "\n\r\n" in body:
+        return None
+    first = body.split("\n", 1)[0].rstrip("\r")
+    header = _clean_header(first.split(","))
+    _check_header(header, 1, schema, label)
+    try:
+        frame = pd.read_csv(io.StringIO(body), dtype=str, na_filter=False, header=0,
+                            engine="c")
+    except (pd.errors.ParserError, ValueError):
+        return None
+    n = len(header)
+    if frame.shape[1] != n or len(frame) == 0:
+        return None
+    # the C reader rejects long rows; equal comma totals then rule out short ones
+    if body.count(",") != (len(frame) + 1) * (n - 1):
+        return None
+    columns = {h: frame.iloc[:, i].to_numpy(dtype=object) for i, h in enumerate(header)}
+    return header, columns, np.arange(2, len(frame) + 2, dtype="int64")
+
+
+def _parse_careful(text: str, schema: Schema, label: str
+                   ) -> tuple[list[str], dict[str, np.ndarray], np.ndarray]:
+    """Parse any CSV text with the csv module, tracking the line each record starts on."""
+    records, lines = _parse_records(text, label)
+    if not records:
+        raise DataValidationError(
+            f"file is empty; expected a header line: {','.join(schema.names)}", path=label)
+    header = _clean_header(records[0])
+    _check_header(header, lines[0], schema, label)
+    data = records[1:]
+    if not data:
+        raise DataValidationError(
+            f"no data rows: the file has only a header line ({len(header)} columns)", path=label)
+    line_no = np.asarray(lines[1:], dtype="int64")
+    widths = np.fromiter((len(r) for r in data), dtype="int64", count=len(data))
+    _ragged(widths, len(header), line_no, label)
     columns = dict(zip(header, (np.array(c, dtype=object) for c in zip(*data))))
+    return header, columns, line_no
+
+
+def _validate_columns(columns: dict[str, np.ndarray], line_no: np.ndarray, schema: Schema,
+                      label: str) -> pd.DataFrame:
     out: dict[str, object] = {}
     for col in schema.columns:
         out[col.name] = _convert(col, columns[col.name], line_no, label)
@@ -1023,8 +1074,11 @@ def read_csv_validated(source: str | Path | bytes, kind: str, label: str | None 
     if not text.strip():
         raise DataValidationError(
             f"file is empty; expected a header line: {','.join(schema.names)}", path=label)
-    records, lines = _parse_records(text, label)
-    return _validate_records(records, lines, schema, label)
+    parsed = _parse_fast(text, schema, label)
+    if parsed is None:
+        parsed = _parse_careful(text, schema, label)
+    _, columns, line_no = parsed
+    return _validate_columns(columns, line_no, schema, label)
 
 
 def validate_file(path: str | Path, kind: str | None = None) -> pd.DataFrame:
