@@ -263,20 +263,42 @@ def test_cli_valid_file(tmp_path: Path) -> None:
     assert res.stderr == ""
 
 
-def test_cli_invalid_file_and_usage_errors(tmp_path: Path) -> None:
+def _cli_cases(tmp_path: Path) -> list[tuple[tuple[str, ...], int, str]]:
     bad = BAD / "customer_survey__nps_out_of_range.csv"
     mine = tmp_path / "mine.csv"
     mine.write_bytes(bad.read_bytes())
-    cases = [
+    folder = tmp_path / "lms_activity.csv"
+    folder.mkdir()
+    return [
         ((str(bad), "--kind", "customer_survey"), 1, "column 'nps'"),
+        ((str(bad),), 2, "cannot infer"),
         ((str(mine), "--kind", "customer_survey"), 1, str(mine)),
         ((str(tmp_path / "support_contacts.csv"),), 1, "file not found"),
+        ((str(folder),), 1, "is a directory, not a CSV file"),
         ((str(tmp_path),), 2, "cannot infer"),
         ((str(mine),), 2, "cannot infer"),
         ((str(mine), "--kind", "nope"), 2, "unknown dataset kind"),
         ((), 2, "usage"),
+        ((str(mine), "--bogus"), 2, "usage"),
     ]
-    for args, code, phrase in cases:
+
+
+def test_cli_main_exit_codes_and_one_line_errors(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from helpers.validate import main
+
+    for args, code, phrase in _cli_cases(tmp_path):
+        assert main(list(args)) == code, args
+        out, err = capsys.readouterr()
+        assert out == "", args
+        lines = err.splitlines()
+        assert len(lines) == 1, (args, err)
+        assert phrase in lines[0], (args, lines[0])
+
+
+def test_cli_subprocess_invalid_and_usage_errors(tmp_path: Path) -> None:
+    cases = _cli_cases(tmp_path)
+    for args, code, phrase in (cases[0], cases[-3]):  # one invalid file, one usage error
         res = _cli(*args)
         assert res.returncode == code, (args, res.stderr)
         assert res.stdout == "", args
@@ -284,11 +306,3 @@ def test_cli_invalid_file_and_usage_errors(tmp_path: Path) -> None:
         assert len(lines) == 1, (args, res.stderr)
         assert phrase in lines[0], (args, lines[0])
         assert "Traceback" not in res.stderr
-
-
-def test_cli_directory_with_a_dataset_name(tmp_path: Path) -> None:
-    d = tmp_path / "lms_activity.csv"
-    d.mkdir()
-    res = _cli(str(d))
-    assert res.returncode == 1
-    assert res.stderr.strip() == f"{d}: is a directory, not a CSV file"
