@@ -54,6 +54,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 KERNEL_NAME = "python3"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_PLACEHOLDER = "[Interactive widget: run the notebook (Kernel > Restart Kernel and Run All Cells) to use it.]"
 CELL_TIMEOUT = 600
 #: Seconds to wait for a kernel to start. Generous: under load (many kernels
 #: starting at once) a start can take far longer than the usual second or two.
@@ -142,6 +144,11 @@ def execute_in_place(path: str | Path, timeout: int = CELL_TIMEOUT) -> float:
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("papermill", None)
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data:  # its model is not saved, so say what to do instead
+                del data[WIDGET_VIEW]
+                data["text/plain"] = WIDGET_PLACEHOLDER
     tmp = path.with_suffix(".ipynb.tmp")
     nbformat.write(nb, tmp)
     tmp.replace(path)
@@ -593,7 +600,8 @@ def notebook_parameters(path: str | Path) -> dict[str, Declared]:
     key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     if key in _PARAM_CACHE:
         return _PARAM_CACHE[key]
-    inspected = papermill.inspect_notebook(str(path))
+    with _quiet_papermill():  # its "Unable to parse line" warning: such lines are read below
+        inspected = papermill.inspect_notebook(str(path))
     declared: dict[str, Declared] = {}
     for name, info in inspected.items():
         annotated = info.get("inferred_type_name")
@@ -612,6 +620,22 @@ def notebook_parameters(path: str | Path) -> dict[str, Declared]:
 
 
 _UNKNOWN = object()
+
+
+class _quiet_papermill:
+    """Silence papermill's logger warnings (parameter-cell parsing notes that
+    this module handles itself) for the duration of a ``with`` block."""
+
+    def __enter__(self):
+        import logging
+
+        self._logger = logging.getLogger("papermill")
+        self._level = self._logger.level
+        self._logger.setLevel(logging.ERROR)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._logger.setLevel(self._level)
 
 
 def _literal(text: Any) -> Any:
@@ -930,19 +954,20 @@ def _run_papermill(job: Mapping[str, Any], out_nb: Path, results: Path, log_file
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         if var not in os.environ:  # one core per run: runs are the parallel unit
             env[var] = "1"
-    papermill.execute_notebook(
-        str(notebook),
-        str(out_nb),
-        parameters=dict(job["parameters"]),
-        kernel_name=KERNEL_NAME,
-        progress_bar=False,
-        log_output=False,
-        start_timeout=job.get("start_timeout", START_TIMEOUT),
-        execution_timeout=job.get("timeout", CELL_TIMEOUT),
-        # the kernel's working folder is the notebook's folder (as in JupyterLab)
-        resources={"metadata": {"path": str(notebook.parent)}},
-        kernel_manager_class=_kernel_manager_class(env, log_file),
-    )
+    with _quiet_papermill():
+        papermill.execute_notebook(
+            str(notebook),
+            str(out_nb),
+            parameters=dict(job["parameters"]),
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+            log_output=False,
+            start_timeout=job.get("start_timeout", START_TIMEOUT),
+            execution_timeout=job.get("timeout", CELL_TIMEOUT),
+            # the kernel's working folder is the notebook's folder (as in JupyterLab)
+            resources={"metadata": {"path": str(notebook.parent)}},
+            kernel_manager_class=_kernel_manager_class(env, log_file),
+        )
 
 
 def execute_run(job: Mapping[str, Any]) -> dict[str, Any]:
