@@ -54,6 +54,7 @@ __all__ = [
     "league_chart",
     "stability_chart",
     "league_view",
+    "agent_csat_counts",
     "funnel_frame",
     "funnel_chart",
     # notebook 03
@@ -780,6 +781,22 @@ def league_view(
             "description": left["description"] + " " + right["description"],
         }
     )
+
+
+def agent_csat_counts(contacts: pd.DataFrame, by: str = "agent_id") -> pd.DataFrame:
+    """Survey counts per agent from contact-level data, ready for :func:`funnel_frame`.
+
+    ``contacts`` has a ``csat`` column (1-5, empty when the customer did not answer).
+    Returns ``by``, ``responses`` (answered surveys) and ``satisfied`` (answers of 4 or
+    5: CSAT as a top-2-box share, domain brief section 4), one row per agent with at
+    least one answer, sorted by ``by``.
+    """
+    _check_columns(contacts, [by, "csat"], "agent_csat_counts")
+    csat = pd.to_numeric(contacts["csat"], errors="coerce")
+    answered = csat.notna()
+    frame = pd.DataFrame({by: contacts.loc[answered, by].astype(str), "top": (csat[answered] >= 4).astype(int)})
+    g = frame.groupby(by, sort=True)["top"]
+    return pd.DataFrame({"responses": g.size(), "satisfied": g.sum()}).reset_index()
 
 
 def funnel_frame(
