@@ -1050,7 +1050,7 @@ def load(name: str, seed: int = 42, data_dir: str | Path = "", **sizes: Any) -> 
     df = generate(name, seed, **sizes)
     out = read_csv_validated(frame_to_csv_text(df), name, label=f"generated {name} (seed {seed})")
     if len(out) <= _CACHE_MAX_ROWS:
-        if len(_CACHE) >= 32:
+        if len(_CACHE) >= 64:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = out.copy()
     return out
