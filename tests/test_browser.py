@@ -101,12 +101,12 @@ class OfflinePage:
         self.context.close()
 
 
-@pytest.fixture
-def offline_page(browser: Any) -> Iterator[OfflinePage]:
-    page = OfflinePage(browser)
-    try:
-        yield page
-    finally:
+@pytest.fixture(scope="session")
+def kept_pages(browser: Any, lab: LabServer) -> Iterator[dict[str, OfflinePage]]:
+    """Pages of notebooks already run, kept for a later test (closed at the end)."""
+    pages: dict[str, OfflinePage] = {}
+    yield pages
+    for page in pages.values():
         page.close()
 
 
@@ -155,17 +155,28 @@ def problems_in(state: dict[str, Any], seen: dict[str, Any], blocked: list[str])
 
 
 @pytest.mark.parametrize("path", PARAMS)
-def test_notebook_runs_in_jupyterlab_offline(path: Path, lab: LabServer, offline_page: OfflinePage):
-    page = offline_page.page
-    started = time.monotonic()
-    state = run_notebook(page, lab, path.name)
-    seen = inspect(page)
-    full_page_screenshot(page, SCREENSHOTS / f"{path.stem}.png")
-    problems = problems_in(state, seen, offline_page.offline.blocked)
-    assert not problems, (
-        f"{path.name} in JupyterLab ({time.monotonic() - started:.0f} s, screenshot "
-        f"test-results/screenshots/{path.stem}.png):\n- " + "\n- ".join(problems)
-        + (f"\npage errors: {offline_page.console_errors[:5]}" if offline_page.console_errors else ""))
+def test_notebook_runs_in_jupyterlab_offline(path: Path, browser: Any, lab: LabServer,
+                                             kept_pages: dict[str, OfflinePage]):
+    offline_page = OfflinePage(browser)
+    keep = False
+    try:
+        page = offline_page.page
+        started = time.monotonic()
+        state = run_notebook(page, lab, path.name)
+        seen = inspect(page)
+        full_page_screenshot(page, SCREENSHOTS / f"{path.stem}.png")
+        problems = problems_in(state, seen, offline_page.offline.blocked)
+        assert not problems, (
+            f"{path.name} in JupyterLab ({time.monotonic() - started:.0f} s, screenshot "
+            f"test-results/screenshots/{path.stem}.png):\n- " + "\n- ".join(problems)
+            + (f"\npage errors: {offline_page.console_errors[:5]}" if offline_page.console_errors else ""))
+        # the slider test can use this run instead of running the notebook again
+        keep = path == slider_notebook()
+    finally:
+        if keep:
+            kept_pages[path.name] = offline_page
+        else:
+            offline_page.close()
 
 
 def slider_notebook() -> Path | None:
@@ -181,19 +192,25 @@ def slider_notebook() -> Path | None:
     return None
 
 
-def test_moving_a_slider_redraws(lab: LabServer, offline_page: OfflinePage):
+def test_moving_a_slider_redraws(browser: Any, lab: LabServer, kept_pages: dict[str, OfflinePage]):
     path = slider_notebook()
     if path is None:
         pytest.skip(f"no {SLIDER_NOTEBOOK} yet and no other notebook uses a slider")
-    page = offline_page.page
-    state = run_notebook(page, lab, path.name)
-    assert not any(c["errors"] for c in state["cells"]), state
-    move = move_first_slider(page)
-    assert move is not None, f"{path.name} shows no slider in JupyterLab"
-    assert move.readout_after != move.readout_before, (
-        f"the slider in {path.name} did not move (readout {move.readout_before!r})")
-    assert move.before and any(move.before), f"no Output widget beside the slider in {path.name}"
-    assert move.changed, (
-        f"moving the slider in {path.name} from {move.readout_before} to {move.readout_after} "
-        "did not change the widget output")
-    assert not offline_page.offline.blocked, offline_page.offline.blocked
+    offline_page = kept_pages.pop(path.name, None)
+    try:
+        if offline_page is None:  # not run (or failed) above: run it here
+            offline_page = OfflinePage(browser)
+            state = run_notebook(offline_page.page, lab, path.name)
+            assert not any(c["errors"] for c in state["cells"]), state
+        move = move_first_slider(offline_page.page)
+        assert move is not None, f"{path.name} shows no slider in JupyterLab"
+        assert move.readout_after != move.readout_before, (
+            f"the slider in {path.name} did not move (readout {move.readout_before!r})")
+        assert move.before, f"no Output widget beside the slider in {path.name}"
+        assert move.changed, (
+            f"moving the slider in {path.name} from {move.readout_before} to {move.readout_after} "
+            "did not change the widget output")
+        assert not offline_page.offline.blocked, offline_page.offline.blocked
+    finally:
+        if offline_page is not None:
+            offline_page.close()
