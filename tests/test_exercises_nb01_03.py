@@ -86,16 +86,16 @@ def test_nb02_answers(ex02):
     table, funnel, ex = ex02
     p0 = funnel["successes"].sum() / funnel["n"].sum()
     lower, upper = metrics.funnel_limits(p0, funnel["n"].max())
-    assert ex.q1.check(100 * upper[0]).status == CORRECT
-    assert "99.8%" in ex.q1.check(100 * metrics.funnel_limits(p0, funnel["n"].max(), 3.09)[1][0]).message
+    assert ex.q2.check(100 * upper[0]).status == CORRECT
+    assert "99.8%" in ex.q2.check(100 * metrics.funnel_limits(p0, funnel["n"].max(), 3.09)[1][0]).message
     assert ex.q1.check(____).status == NOT_ATTEMPTED
     outside = funnel.loc[(funnel["rate_pct"] < funnel["lower95_pct"]) | (funnel["rate_pct"] > funnel["upper95_pct"]), "unit"]
-    assert ex.q2.check(list(outside)).status == CORRECT
-    assert ex.q2.check(list(outside) + ["nobody"]).status == INCORRECT
+    assert ex.q3.check(list(outside)).status == CORRECT
+    assert ex.q3.check(list(outside) + ["nobody"]).status == INCORRECT
     wide = table.pivot(index="agent_id", columns="period", values="rank")
     stayed = int(((wide[1] <= 5) & (wide[2] <= 5)).sum())
-    assert ex.q3.check(stayed).status == CORRECT
-    assert ex.q3.check(stayed + 1).status == INCORRECT
+    assert ex.q1.check(stayed).status == CORRECT
+    assert ex.q1.check(stayed + 1).status == INCORRECT
 
 
 # -------------------------------------------------------------------------------- 03

@@ -241,7 +241,7 @@ def simulate_team(
     seed: int = 42,
     *,
     contacts_per_period: int = 120,
-    target_start: int = 4,
+    target_start: int | None = None,
     peer_influence: float = 0.4,
     adapt_rate: float = 0.4,
     window: int = 4,
@@ -255,7 +255,8 @@ def simulate_team(
       (``0.80 + 0.05 skill``, clipped to 0.6-0.95).
     * Each agent has a fixed reluctance to game, between 0.1 and 0.7 (a Beta(2, 2)
       draw, scaled): people differ, but nobody is immune to enough pressure.
-    * From period ``target_start`` on, a handle-time target applies. Its pull on an
+    * From period ``target_start`` on (default: period 4, or the last period of a
+      shorter run), a handle-time target applies. Its pull on an
       agent is ``pressure * (0.25 + 0.75 * incentive_weight)``: ``pressure`` is how far
       the target lies beyond what honest work achieves, ``incentive_weight`` how much of
       pay, ranking or praise rides on it (even an unrewarded target pulls a little:
@@ -290,6 +291,8 @@ def simulate_team(
     team_size = _count(team_size, "team_size", 4)
     periods = _count(periods, "periods", 2)
     contacts_per_period = _count(contacts_per_period, "contacts_per_period", 5)
+    if target_start is None:
+        target_start = min(4, periods)
     target_start = _count(target_start, "target_start", 1)
     window = _count(window, "window", 1)
     if target_start > periods:

@@ -48,20 +48,20 @@ def exercises(table: pd.DataFrame, funnel: pd.DataFrame) -> ExerciseSet:
         wide = table.pivot(index="agent_id", columns="period", values="top_quartile").astype(bool)
         return int((wide[1] & wide[2]).sum())
 
-    q1_compare = number(abs_tol=0.1)
-    q1_mistakes = _distinct(
+    limit_compare = number(abs_tol=0.1)
+    limit_mistakes = _distinct(
         lambda: limit(1.96),
-        q1_compare,
+        limit_compare,
         [
             ("the 99.8% limit", lambda: limit(3.09), "95% limits use z = 1.96; z = 3.09 gives the wider 99.8% limits"),
             ("a fraction", lambda: limit(1.96) / 100, "give the limit in percent (multiply by 100)"),
             ("the lower limit", lambda: limit(1.96, upper=False), "the question asks for the upper limit: p0 plus the margin"),
         ],
     )
-    q2_compare = members()
-    q2_mistakes = _distinct(
+    outside_compare = members()
+    outside_mistakes = _distinct(
         outside95,
-        q2_compare,
+        outside_compare,
         [
             ("only the agents outside the 99.8% limits",
              lambda: sorted(funnel.loc[funnel["outside998"], "unit"].astype(str)),
@@ -71,10 +71,10 @@ def exercises(table: pd.DataFrame, funnel: pd.DataFrame) -> ExerciseSet:
              "a low share on few surveys can still be inside the funnel; compare each agent with the limits at their own n"),
         ],
     )
-    q3_compare = number(abs_tol=0)
-    q3_mistakes = _distinct(
+    stay_compare = number(abs_tol=0)
+    stay_mistakes = _distinct(
         stayed,
-        q3_compare,
+        stay_compare,
         [
             ("the size of the top quartile", lambda: k,
              "that is how many agents are in the top quartile; count those who are there in both periods"),
@@ -84,10 +84,28 @@ def exercises(table: pd.DataFrame, funnel: pd.DataFrame) -> ExerciseSet:
     return ExerciseSet(
         Exercise(
             "q1",
+            "In the league table of identical agents, how many of the agents in the top quartile in "
+            "period 1 are in the top quartile again in period 2?",
+            expected=stayed,
+            compare=stay_compare,
+            hints=[
+                "Pivot the table so that each agent has one row and one `top_quartile` column per period.",
+                "wide = table.pivot(index='agent_id', columns='period', values='top_quartile'); "
+                "then count rows where both columns are True.",
+            ],
+            solution_code=(
+                "wide = table.pivot(index='agent_id', columns='period', values='top_quartile')\n"
+                "int((wide[1] & wide[2]).sum())"
+            ),
+            mistakes=stay_mistakes,
+            explain=f"By chance alone you would expect about a quarter of {k}: the 'stars' of period 1 were mostly luck.",
+        ),
+        Exercise(
+            "q2",
             f"The team's pooled CSAT is {100 * p0:.1f}%. What is the upper 95% control limit, in percent, "
             f"for an agent with {n_big} survey responses?",
             expected=lambda: limit(1.96),
-            compare=q1_compare,
+            compare=limit_compare,
             hints=[
                 "The limits are p0 plus or minus z times the standard error sqrt(p0 (1 - p0) / n), with p0 "
                 "as a fraction and z = 1.96 for 95%.",
@@ -99,44 +117,26 @@ def exercises(table: pd.DataFrame, funnel: pd.DataFrame) -> ExerciseSet:
                 f"lower, upper = metrics.funnel_limits(p0, {n_big}, z=1.96)\n"
                 "100 * upper[0]"
             ),
-            mistakes=q1_mistakes,
+            mistakes=limit_mistakes,
             explain="An agent with fewer responses gets wider limits: the funnel opens towards small n.",
         ),
         Exercise(
-            "q2",
+            "q3",
             "Which agents lie outside the 95% limits of the funnel plot (above or below)? Answer with a "
             "list of agent ids (an empty list if none).",
             expected=outside95,
-            compare=q2_compare,
+            compare=outside_compare,
             hints=[
                 "`funnel` has one row per agent with `outside95` already computed; you can also compare "
                 "`rate_pct` with `lower95_pct` and `upper95_pct` yourself.",
                 "funnel.loc[funnel['outside95'], 'unit'].tolist()",
             ],
             solution_code="sorted(funnel.loc[funnel['outside95'], 'unit'])",
-            mistakes=q2_mistakes,
+            mistakes=outside_mistakes,
             explain=(
                 "With 95% limits, about 1 agent in 20 falls outside by chance alone: outside the inner "
                 "limits means 'look closer', not 'different'."
             ),
-        ),
-        Exercise(
-            "q3",
-            "In the league table of identical agents, how many of the agents in the top quartile in "
-            "period 1 are in the top quartile again in period 2?",
-            expected=stayed,
-            compare=q3_compare,
-            hints=[
-                "Pivot the table so that each agent has one row and one `top_quartile` column per period.",
-                "wide = table.pivot(index='agent_id', columns='period', values='top_quartile'); "
-                "then count rows where both columns are True.",
-            ],
-            solution_code=(
-                "wide = table.pivot(index='agent_id', columns='period', values='top_quartile')\n"
-                "int((wide[1] & wide[2]).sum())"
-            ),
-            mistakes=q3_mistakes,
-            explain=f"By chance alone you would expect about a quarter of {k}: the 'stars' of period 1 were mostly luck.",
         ),
         Reflection(
             "r1",
