@@ -420,14 +420,35 @@ def test_accounts_identities(seed):
     assert clv["clv"].is_monotonic_increasing  # SMB < Mid-market < Enterprise
 
 
-def test_widget_views_render_specs():
+def test_widget_callbacks_return_specs():
     s = data.load("customer_survey", seed=42)
     pts = c.nps_points(s["nps"])
-    spec = c.nps_noise_view(pts, 50).to_dict()
-    assert spec["description"] and "n = 50" in spec["title"]
+    view = c.nps_noise_view(pts, sizes=(10, 50))
+    spec = view(50)
+    assert spec["description"] and spec["title"].startswith("n = 50")
+    assert [p["value"] for p in spec["params"] if p["name"] == "size"] == [50]
+    assert view(10)["title"].startswith("n = 10")
+    with pytest.raises(ValueError, match="one of 10, 50"):
+        view(20)
+    static = c.nps_noise_chart(pts, n=50, sizes=(10, 50)).to_dict()
+    assert static["title"] == spec["title"]
     u = data.load("product_usage", seed=42)
     rel = c.release_week(data.load("release_log", seed=42))
-    spec = c.adoption_view(c.weekly_adoption(u), rel, 30).to_dict()
-    assert "30%" in spec["description"]
-    never = c.adoption_view(c.weekly_adoption(u), rel, 99).to_dict()
-    assert "not reached" in never["title"]
+    weekly = c.weekly_adoption(u)
+    adopt = c.adoption_view(weekly, rel)
+    hit = c.first_week_reached(weekly, "new_path_share", 30, after=rel)
+    assert adopt(30)["title"].endswith(f"week of {hit:%Y-%m-%d}")
+    assert "30%" in adopt(30)["description"]
+    assert "not reached" in adopt(99)["title"]
+    assert c.adoption_chart(weekly, rel, 30).to_dict()["title"] == adopt(30)["title"]
+
+
+def test_charts_have_descriptions():
+    j = data.load("customer_journey", seed=42)
+    assert c.lift_chart(c.moment_churn_lift(j)).to_dict()["description"]
+    a = data.load("customer_accounts", seed=42)
+    assert "SMB" in c.simpson_chart(c.simpson_table(a)).to_dict()["description"]
+    u = data.load("product_usage", seed=42)
+    log = data.load("release_log", seed=42)
+    chain = c.output_outcome_impact(log, c.weekly_adoption(u))
+    assert c.chain_chart(chain, c.release_week(log)).to_dict()["description"]

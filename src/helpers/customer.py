@@ -11,13 +11,13 @@ Groups of functions
   Output*, 2019): :func:`weekly_adoption`, :func:`adoption_ratio`, :func:`release_week`,
   :func:`contacts_avoided`, :func:`output_outcome_impact`, :func:`first_week_reached`,
   :func:`lead_lag`, :func:`adoption_summary` and the charts :func:`chain_chart` and
-  :func:`adoption_view` (a widget callback).
+  :func:`adoption_chart` (redrawn by the widget callback from :func:`adoption_view`).
 * **Moments of truth** (``customer_journey``; Seybold): :func:`moment_churn_lift`,
   :func:`biggest_lift_moment`, :func:`lift_chart`.
 * **Survey metrics and their traps** (``customer_survey``): :func:`rating_distribution`,
   :func:`csat_by`, :func:`nps_table`, :func:`pooled_vs_mean_nps`, :func:`nps_points`,
-  :func:`nps_sample_estimates`, :func:`nps_noise_table`, :func:`nps_noise_view` (a widget
-  callback), :func:`nonresponse_comparison`, :func:`response_rate_by_satisfaction`,
+  :func:`nps_sample_estimates`, :func:`nps_noise_table`, :func:`nps_noise_chart` (redrawn by
+  the widget callback from :func:`nps_noise_view`), :func:`nonresponse_comparison`, :func:`response_rate_by_satisfaction`,
   :func:`survey_comparison`, :func:`survey_scenarios`.
 * **Retention, churn, profit, CLV** (``customer_accounts``): :func:`churn_by`,
   :func:`monthly_customers`, :func:`cohort_survival`, :func:`customer_profit`,
@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from statistics import NormalDist
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 import altair as alt
 import numpy as np
@@ -53,6 +53,7 @@ __all__ = [
     "lead_lag",
     "adoption_summary",
     "chain_chart",
+    "adoption_chart",
     "adoption_view",
     # moments of truth
     "moment_churn_lift",
@@ -66,6 +67,8 @@ __all__ = [
     "nps_points",
     "nps_sample_estimates",
     "nps_noise_table",
+    "NOISE_SIZES",
+    "nps_noise_chart",
     "nps_noise_view",
     "nonresponse_comparison",
     "response_rate_by_satisfaction",
@@ -384,34 +387,69 @@ def chain_chart(chain: pd.DataFrame, release: Any) -> alt.VConcatChart:
     )
 
 
-def adoption_view(weekly: pd.DataFrame, release: Any, threshold: float = 30.0) -> alt.LayerChart:
-    """Widget callback: the new-path share by week, a dashed line at ``threshold`` percent
-    and a vertical line at the first week that reaches it (the title says which week).
+def _adoption_title(weekly: pd.DataFrame, release: pd.Timestamp, threshold: float) -> tuple[str, str]:
+    hit = first_week_reached(weekly, "new_path_share", threshold, after=release)
+    title = (f"{threshold:.0f}% of customers on the new path: week of {hit:{_DATE_FMT}}"
+             if hit is not None else f"{threshold:.0f}% of customers on the new path: not reached")
+    description = (f"Line chart: percent of customers using the new self-service path by week, "
+                   f"with a dashed line at {threshold:.0f}%. {adoption_summary(weekly, release, threshold)}")
+    return title, description
 
-    Kept small (two layers, explicit channel types, no legend) so that building and
-    rendering it stays well under 100 ms.
+
+def adoption_chart(weekly: pd.DataFrame, release: Any, threshold: float = 30.0) -> alt.LayerChart:
+    """The new-path share by week, a dashed line at ``threshold`` percent and a vertical
+    line at the first week on or after the release that reaches it.
+
+    The threshold is a Vega-Lite parameter and the marker week is found by the chart's own
+    transforms, so :func:`adoption_view` can redraw it for another threshold by changing
+    one value.
     """
     _require(weekly, ("week", "new_path_share"), "weekly")
     rel = _week(release)
-    hit = first_week_reached(weekly, "new_path_share", threshold, after=rel)
-    title = (f"{threshold:.0f}% of customers on the new path: week of {hit:{_DATE_FMT}}"
-             if hit is not None else f"{threshold:.0f}% of customers on the new path: not reached")
-    frame = pd.DataFrame({"week": weekly["week"].dt.strftime(_DATE_FMT), "share": weekly["new_path_share"]})
+    frame = pd.DataFrame({
+        "week": weekly["week"].dt.strftime(_DATE_FMT),
+        "share": weekly["new_path_share"].astype("float64"),
+        "after_release": (weekly["week"] >= rel).astype("int64"),
+    })
+    param = alt.param(name="threshold", value=float(threshold))
     line = alt.Chart(frame).mark_line(point=True).encode(
         alt.X("week", type="temporal", title="week", axis=alt.Axis(format="%d %b")),
         alt.Y("share", type="quantitative", title="% of customers on the new path",
               scale=alt.Scale(domain=[0, 100])),
     )
-    marks = pd.DataFrame({"y": [threshold], "week": [f"{hit:{_DATE_FMT}}" if hit is not None else None]})
-    hline = alt.Chart(marks).mark_rule(strokeDash=[6, 4]).encode(alt.Y("y", type="quantitative"))
-    layers = [line, hline]
-    if hit is not None:
-        layers.append(alt.Chart(marks).mark_rule(color="#D55E00").encode(alt.X("week", type="temporal")))
-    return alt.layer(*layers).properties(
-        title=title, width=480, height=240,
-        description=(f"Share of customers using the new self-service path by week, with a "
-                     f"dashed line at {threshold:.0f}%. {title}."),
+    hline = (alt.Chart(pd.DataFrame({"row": [0]})).transform_calculate(y="threshold")
+             .mark_rule(strokeDash=[6, 4]).encode(alt.Y("y", type="quantitative")))
+    marker = (
+        alt.Chart(frame)
+        .transform_filter("datum.after_release == 1 && datum.share >= threshold")
+        .transform_window(order="row_number()", sort=[alt.SortField("week")])
+        .transform_filter("datum.order == 1")
+        .mark_rule(color="#D55E00", size=2)
+        .encode(alt.X("week", type="temporal"))
     )
+    title, description = _adoption_title(weekly, rel, float(threshold))
+    return alt.layer(line, hline, marker).add_params(param).properties(
+        title=title, description=description, width=480, height=240)
+
+
+def adoption_view(weekly: pd.DataFrame, release: Any) -> Callable[[float], dict[str, Any]]:
+    """Widget callback factory for notebook 04: threshold (percent) -> chart spec.
+
+    Builds :func:`adoption_chart` once; each call copies the spec, sets the ``threshold``
+    parameter and rewrites the title and description (a few milliseconds), so a slider only
+    pays for drawing the SVG (:func:`helpers.charts.show` accepts the spec).
+    """
+    rel = _week(release)
+    base = adoption_chart(weekly, rel, 30.0).to_dict()
+
+    def view(threshold: float) -> dict[str, Any]:
+        spec = dict(base)
+        spec["params"] = [dict(p, value=float(threshold)) if p.get("name") == "threshold" else p
+                          for p in base["params"]]
+        spec["title"], spec["description"] = _adoption_title(weekly, rel, float(threshold))
+        return spec
+
+    return view
 
 
 # --------------------------------------------------------------------------------------
@@ -671,40 +709,93 @@ def nps_noise_table(
     return out
 
 
-def nps_noise_view(points: np.ndarray, n: int, draws: int = 400, seed: int = 0) -> alt.LayerChart:
-    """Widget callback: histogram of the NPS of ``draws`` simulated surveys of ``n``
-    respondents (:func:`nps_sample_estimates`), with vertical lines at the NPS of all
-    respondents (black) and at the edges of the middle 95 % of simulated surveys (dashed).
+#: Survey sizes offered by the NPS noise widget of notebook 05.
+NOISE_SIZES: tuple[int, ...] = (10, 25, 50, 100, 200, 400, 800)
 
-    Kept small (two layers, explicit channel types, no legend) so that building and
-    rendering it stays well under 100 ms.
-    """
+
+def _noise_frames(points: np.ndarray, sizes: Sequence[int], draws: int, seed: int
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """Histogram rows (n, start, end, surveys) and 95 % lines (n, x, dash) for every size."""
     pts = np.asarray(points)
     full = 100.0 * float(pts.mean())
-    est = nps_sample_estimates(pts, n, draws, seed)
-    lo, hi = np.percentile(est, [2.5, 97.5])
     edges = np.arange(-100, 105, 5)
-    counts, _ = np.histogram(est, bins=edges)
-    keep = counts > 0
-    hist = pd.DataFrame({"start": edges[:-1][keep], "end": edges[1:][keep], "surveys": counts[keep]})
-    bars = alt.Chart(hist).mark_bar(color="#56B4E9").encode(
-        alt.X("start", type="quantitative", title="NPS of one simulated survey",
-              scale=alt.Scale(domain=[-100, 100])),
+    hists, lines = [], []
+    for k, n in enumerate(sizes):  # a handful of sizes, each fully vectorized
+        est = nps_sample_estimates(pts, int(n), draws, seed + k)
+        counts, _ = np.histogram(est, bins=edges)
+        keep = counts > 0
+        hists.append(pd.DataFrame({"n": int(n), "start": edges[:-1][keep], "end": edges[1:][keep],
+                                   "surveys": counts[keep]}))
+        lo, hi = np.percentile(est, [2.5, 97.5])
+        lines.append(pd.DataFrame({"n": int(n), "x": [full, lo, hi], "dash": ["all", "95%", "95%"]}))
+    return pd.concat(hists, ignore_index=True), pd.concat(lines, ignore_index=True), full
+
+
+def _noise_text(lines: pd.DataFrame, full: float, n: int, draws: int) -> tuple[str, str]:
+    row = lines.loc[(lines["n"] == n) & (lines["dash"] == "95%"), "x"]
+    lo, hi = float(row.min()), float(row.max())
+    title = f"n = {n}: 95% of surveys between {lo:.0f} and {hi:.0f} (all respondents: {full:.0f})"
+    description = (f"Histogram of the NPS of {draws} simulated surveys of {n} respondents each. "
+                   f"The NPS of all respondents is {full:.1f} (solid line); the middle 95% of "
+                   f"simulated surveys lies between {lo:.1f} and {hi:.1f} (dashed lines).")
+    return title, description
+
+
+def _noise_chart(hist: pd.DataFrame, lines: pd.DataFrame, full: float, n: int, draws: int) -> alt.LayerChart:
+    param = alt.param(name="size", value=int(n))
+    bars = alt.Chart(hist).transform_filter("datum.n == size").mark_bar(color="#56B4E9").encode(
+        alt.X("start", type="quantitative", bin="binned", title="NPS of one simulated survey",
+              scale=alt.Scale(domain=[-100, 100]), axis=alt.Axis(tickMinStep=10)),
         alt.X2("end"),
         alt.Y("surveys", type="quantitative", title=f"surveys (of {draws})"),
     )
-    lines = pd.DataFrame({"x": [full, lo, hi], "dash": [0, 6, 6]})
-    rules = alt.Chart(lines).mark_rule(size=2, color="#000000").encode(
+    rules = alt.Chart(lines).transform_filter("datum.n == size").mark_rule(size=2, color="#000000").encode(
         alt.X("x", type="quantitative"),
-        alt.StrokeDash("dash", type="nominal", legend=None, scale=alt.Scale(range=[[1, 0], [6, 4]])),
+        alt.StrokeDash("dash", type="nominal", legend=None,
+                       scale=alt.Scale(domain=["all", "95%"], range=[[1, 0], [6, 4]])),
     )
-    title = f"n = {n}: 95% of surveys between {lo:.0f} and {hi:.0f} (all respondents: {full:.0f})"
-    return alt.layer(bars, rules).properties(
-        title=title, width=480, height=220,
-        description=(f"Histogram of the NPS of {draws} simulated surveys of {n} respondents each. "
-                     f"The NPS of all respondents is {full:.1f}; the middle 95% of simulated "
-                     f"surveys lies between {lo:.1f} and {hi:.1f}."),
-    )
+    title, description = _noise_text(lines, full, int(n), draws)
+    return alt.layer(bars, rules).add_params(param).properties(
+        title=title, description=description, width=480, height=220)
+
+
+def nps_noise_chart(points: np.ndarray, n: int = 50, sizes: Sequence[int] = NOISE_SIZES,
+                    draws: int = 400, seed: int = 0) -> alt.LayerChart:
+    """Histogram of the NPS of ``draws`` simulated surveys of ``n`` respondents
+    (:func:`nps_sample_estimates`), a solid line at the NPS of all respondents and dashed
+    lines at the edges of the middle 95 % of simulated surveys.
+
+    The chart carries the histograms of every size in ``sizes`` (``n`` is added if missing)
+    and shows one through a Vega-Lite parameter, so :func:`nps_noise_view` can switch size
+    without simulating or rebuilding anything.
+    """
+    sizes = tuple(sorted({int(s) for s in sizes} | {int(n)}))
+    hist, lines, full = _noise_frames(np.asarray(points), sizes, draws, seed)
+    return _noise_chart(hist, lines, full, int(n), draws)
+
+
+def nps_noise_view(points: np.ndarray, sizes: Sequence[int] = NOISE_SIZES, draws: int = 400,
+                   seed: int = 0) -> Callable[[int], dict[str, Any]]:
+    """Widget callback factory for notebook 05: survey size n -> chart spec.
+
+    Simulates every size in ``sizes`` once (as :func:`nps_noise_chart`); each call copies
+    the spec, sets the ``size`` parameter and rewrites the title and description, so the
+    slider only pays for drawing the SVG (:func:`helpers.charts.show` accepts the spec).
+    ``n`` must be one of ``sizes``.
+    """
+    sizes = tuple(sorted({int(s) for s in sizes}))
+    hist, lines, full = _noise_frames(np.asarray(points), sizes, draws, seed)
+    base = _noise_chart(hist, lines, full, sizes[0], draws).to_dict()
+
+    def view(n: int) -> dict[str, Any]:
+        if int(n) not in sizes:
+            raise ValueError(f"n must be one of {', '.join(map(str, sizes))}; got {n!r}")
+        spec = dict(base)
+        spec["params"] = [dict(p, value=int(n)) if p.get("name") == "size" else p for p in base["params"]]
+        spec["title"], spec["description"] = _noise_text(lines, full, int(n), draws)
+        return spec
+
+    return view
 
 
 _SURVEY_COLS = ("responded", "nps", "csat", "true_satisfaction", "churned_next_quarter")
