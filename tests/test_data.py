@@ -448,3 +448,25 @@ def test_educator_survey_scale_nonresponse_and_levels(seed: int) -> None:
     assert schools["score"].corr(schools["outcome"]) > 0.4  # between schools: strong
     within = frame[["score", "outcome"]] - frame.groupby("school")[["score", "outcome"]].transform("mean")
     assert abs(within["score"].corr(within["outcome"])) < 0.15  # within schools: none
+
+
+# ---- data/README.md -------------------------------------------------------------------
+
+
+def test_readme_documents_every_dataset_and_the_seed_42_answers() -> None:
+    from helpers.validate import data_dictionary_markdown
+
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    for name in data.DATASETS:
+        assert f"### {name}\n" in readme, name
+        assert data_dictionary_markdown(name) in readme, f"data/README.md: stale table for {name}"
+    for agent in data.planted("support_contacts")["gaming_agents"]:
+        assert agent in readme
+    assert f"section {data.planted('assessments')['teach_to_test_section']}" in readme
+    assert f"cohort {data.planted('student_terms')['shaped_cohort']}" in readme
+    assert data.planted("product_usage")["release_week"] in readme
+    assert data.planted("customer_journey")["key_moment"] in readme
+    for phrase in ("python -m helpers.data --seed 42 --out data", "make data",
+                   "python -m helpers.validate", "Planted patterns", "NACAC", "Castleman & Page",
+                   "NCES", "Clearinghouse", "Hake (1998)", "TALIS", "OULAD", "Illustrative"):
+        assert phrase in readme, phrase

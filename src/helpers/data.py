@@ -373,7 +373,8 @@ def _customer_accounts(seed: int, n_customers: int, n_months: int,
         "acquisition_cost": np.where(first, cac[cust], np.nan),
     }
     truth = {"better_within_every_segment": "Premier", "worse_pooled": "Premier",
-             "hazard": {s: dict(zip(PLANS, CHURN_HAZARD[i])) for i, s in enumerate(SEGMENTS)}}
+             "hazard": {s: {p: float(h) for p, h in zip(PLANS, CHURN_HAZARD[i])}
+                       for i, s in enumerate(SEGMENTS)}}
     return _finish("customer_accounts", cols), truth
 
 
