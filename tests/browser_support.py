@@ -465,7 +465,10 @@ def full_page_screenshot(page: Any, path: Path, max_height: int = 16000) -> None
     """Photograph the whole notebook: grow the viewport to the notebook's height."""
     path.parent.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size or {"width": 1280, "height": 900}
-    scroll = inspect(page)["scroll"]
+    try:
+        scroll = inspect(page)["scroll"]
+    except Exception:  # noqa: BLE001 - JupyterLab did not load: photograph what is there
+        scroll = None
     if scroll:
         chrome = size["height"] - scroll["clientHeight"]
         content = min(scroll["scrollHeight"], scroll["contentHeight"] + 60)

@@ -162,9 +162,11 @@ def test_notebook_runs_in_jupyterlab_offline(path: Path, browser: Any, lab: LabS
     try:
         page = offline_page.page
         started = time.monotonic()
-        state = run_notebook(page, lab, path.name)
-        seen = inspect(page)
-        full_page_screenshot(page, SCREENSHOTS / f"{path.stem}.png")
+        try:
+            state = run_notebook(page, lab, path.name)
+            seen = inspect(page)
+        finally:  # a photograph of the page, whether or not the run finished
+            full_page_screenshot(page, SCREENSHOTS / f"{path.stem}.png")
         problems = problems_in(state, seen, offline_page.offline.blocked)
         assert not problems, (
             f"{path.name} in JupyterLab ({time.monotonic() - started:.0f} s, screenshot "
@@ -192,10 +194,13 @@ def slider_notebook() -> Path | None:
     return None
 
 
-def test_moving_a_slider_redraws(browser: Any, lab: LabServer, kept_pages: dict[str, OfflinePage]):
+def test_moving_a_slider_redraws(request: pytest.FixtureRequest):
     path = slider_notebook()
     if path is None:
         pytest.skip(f"no {SLIDER_NOTEBOOK} yet and no other notebook uses a slider")
+    browser = request.getfixturevalue("browser")
+    lab: LabServer = request.getfixturevalue("lab")
+    kept_pages: dict[str, OfflinePage] = request.getfixturevalue("kept_pages")
     offline_page = kept_pages.pop(path.name, None)
     try:
         if offline_page is None:  # not run (or failed) above: run it here
