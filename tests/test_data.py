@@ -470,3 +470,22 @@ def test_readme_documents_every_dataset_and_the_seed_42_answers() -> None:
                    "python -m helpers.validate", "Planted patterns", "NACAC", "Castleman & Page",
                    "NCES", "Clearinghouse", "Hake (1998)", "TALIS", "OULAD", "Illustrative"):
         assert phrase in readme, phrase
+
+
+def test_tiny_sizes_still_make_valid_data() -> None:
+    tiny = {
+        "support_contacts": dict(n_agents=2, contacts_per_agent=1, n_gamers=1),
+        "customer_survey": dict(n_customers=1),
+        "customer_accounts": dict(n_customers=2, n_months=1),
+        "product_usage": dict(n_customers=1, n_weeks=2, release_week=1),
+        "release_log": dict(n_weeks=2, release_week=1),
+        "customer_journey": dict(n_customers=1),
+        "enrollment_funnel": dict(n_per_cohort=1, n_cohorts=1),
+        "student_terms": dict(n_students=1, n_cohorts=1, n_terms=1),
+        "lms_activity": dict(n_students=1, n_weeks=6),
+        "assessments": dict(n_sections=4, students_per_section=1),
+        "educator_survey": dict(n_schools=1, teachers_per_school=1),
+    }
+    assert set(tiny) == set(data.DATASETS)
+    for name, sizes in tiny.items():
+        assert len(data.load(name, seed=3, **sizes)) >= 1, name
