@@ -306,3 +306,13 @@ def test_cli_subprocess_invalid_and_usage_errors(tmp_path: Path) -> None:
         assert len(lines) == 1, (args, res.stderr)
         assert phrase in lines[0], (args, lines[0])
         assert "Traceback" not in res.stderr
+
+
+def test_error_survives_pickling() -> None:
+    import pickle
+
+    err = DataValidationError("column 'x' must be 0 or 1; bad values at line 3 (1 row): 2",
+                              path="f.csv", column="x", rows=[3])
+    back = pickle.loads(pickle.dumps(err))
+    assert type(back) is DataValidationError
+    assert (str(back), back.path, back.column, back.rows) == (str(err), "f.csv", "x", (3,))

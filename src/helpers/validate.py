@@ -92,6 +92,14 @@ class DataValidationError(ValueError):
         """IPython/Jupyter hook: show the one-line message instead of a traceback."""
         return [f"DataValidationError: {self}"]
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:  # keep attributes when pickled
+        return (_rebuild_error, (type(self), self.detail, self.path, self.column, self.rows))
+
+
+def _rebuild_error(cls: type[DataValidationError], detail: str, path: str | None,
+                   column: str | None, rows: tuple[int, ...]) -> DataValidationError:
+    return cls(detail, path=path, column=column, rows=rows)
+
 
 class UnknownKindError(DataValidationError):
     """The dataset kind is unknown or cannot be inferred from a file name."""
@@ -269,29 +277,59 @@ def _month_number(df: pd.DataFrame, col: str) -> np.ndarray:
     return nums[codes].astype("float64")
 
 
+def _group_codes(df: pd.DataFrame, group: str) -> np.ndarray:
+    return pd.factorize(df[group])[0]
+
+
+def _prev_in_group(df: pd.DataFrame, group: str, values: np.ndarray) -> np.ndarray:
+    """For each row, the value of the previous row (file order) of the same group, or NaN."""
+    g = _group_codes(df, group)
+    order = np.argsort(g, kind="stable")
+    gs = g[order]
+    prev_sorted = np.concatenate([[np.nan], np.asarray(values, dtype="float64")[order][:-1]])
+    prev_sorted[np.concatenate([[True], gs[1:] != gs[:-1]])] = np.nan
+    prev = np.empty(len(g), dtype="float64")
+    prev[order] = prev_sorted
+    return prev
+
+
 def _backwards(df: pd.DataFrame, group: str, values: np.ndarray) -> np.ndarray:
     """Rows whose value is not greater than the previous row of the same group (file order)."""
-    prev = pd.Series(values, index=df.index).groupby(df[group], sort=False).shift()
-    prev_v = prev.to_numpy(dtype="float64", na_value=np.nan)
-    return ~np.isnan(prev_v) & (values <= prev_v)
+    prev = _prev_in_group(df, group, values)
+    with np.errstate(invalid="ignore"):
+        return ~np.isnan(prev) & (values <= prev)
 
 
 def _gap(df: pd.DataFrame, group: str, values: np.ndarray) -> np.ndarray:
-    prev = pd.Series(values, index=df.index).groupby(df[group], sort=False).shift()
-    prev_v = prev.to_numpy(dtype="float64", na_value=np.nan)
-    return ~np.isnan(prev_v) & (values > prev_v + 1)
+    prev = _prev_in_group(df, group, values)
+    with np.errstate(invalid="ignore"):
+        return ~np.isnan(prev) & (values > prev + 1)
+
+
+def _decreases(df: pd.DataFrame, group: str, values: np.ndarray) -> np.ndarray:
+    prev = _prev_in_group(df, group, values)
+    with np.errstate(invalid="ignore"):
+        return ~np.isnan(prev) & (values < prev)
 
 
 def _not_constant(df: pd.DataFrame, group: str, col: str) -> np.ndarray:
-    return (df.groupby(group, sort=False)[col].transform("nunique") > 1).to_numpy()
+    """Rows of groups in which ``col`` takes more than one value."""
+    g = _group_codes(df, group)
+    v = pd.factorize(df[col], use_na_sentinel=False)[0]
+    n = int(g.max()) + 1 if len(g) else 0
+    lo = np.full(n, np.iinfo("int64").max)
+    hi = np.full(n, -1)
+    np.minimum.at(lo, g, v)
+    np.maximum.at(hi, g, v)
+    return (lo != hi)[g]
 
 
 def _first_in_group(df: pd.DataFrame, group: str) -> np.ndarray:
-    return ~df.duplicated(subset=[group], keep="first").to_numpy()
+    return ~pd.Series(_group_codes(df, group)).duplicated(keep="first").to_numpy()
 
 
 def _last_in_group(df: pd.DataFrame, group: str) -> np.ndarray:
-    return ~df.duplicated(subset=[group], keep="last").to_numpy()
+    return ~pd.Series(_group_codes(df, group)).duplicated(keep="last").to_numpy()
 
 
 def _implies(a: str, b: str) -> Rule:
@@ -625,9 +663,7 @@ _SCHEMA_LIST: list[Schema] = [
                  lambda df: _backwards(df, "student_id", _f(df, "term_index")),
                  ("student_id", "term_index")),
             Rule("completed", "goes from 1 back to 0 for a student (completion is cumulative)",
-                 lambda df: _backwards(df, "student_id", _f(df, "term_index"))
-                 | (pd.Series(_f(df, "completed")).groupby(df["student_id"].to_numpy(), sort=False)
-                    .cummax().to_numpy() > _f(df, "completed")),
+                 lambda df: _decreases(df, "student_id", _f(df, "completed")),
                  ("student_id", "term_index", "completed")),
             Rule("cohort_year", "must be the same on every row of a student",
                  lambda df: _not_constant(df, "student_id", "cohort_year"),
