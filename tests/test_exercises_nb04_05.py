@@ -53,13 +53,13 @@ def test_nb04_answers_by_hand_on_this_data(ex04):
     assert ex04.q1.check(float(ratio)).correct
     fb = ex04.q1.check(float(last["used_old_path"].sum() / last["used_new_self_service_path"].sum()))
     assert fb.status == INCORRECT and "upside down" in fb.message
-    assert ex04.q2.check(data.planted("customer_journey", SEED)["key_moment"]).correct
-    assert ex04.q2.check("no_such_moment").status == INCORRECT
+    assert ex04.q3.check(data.planted("customer_journey", SEED)["key_moment"]).correct
+    assert ex04.q3.check("no_such_moment").status == INCORRECT
     weekly = customer.weekly_adoption(usage)
     rel = customer.release_week(data.load("release_log", seed=SEED))
     pre, post = weekly[weekly["week"] < rel], weekly[weekly["week"] >= rel]
     rate = pre["contacts"].sum() / pre["customers"].sum()
-    assert ex04.q3.check(float((rate * post["customers"] - post["contacts"]).sum())).correct
+    assert ex04.q2.check(float((rate * post["customers"] - post["contacts"]).sum())).correct
     assert isinstance(ex04.r1, Reflection) and "outcome" in ex04.r1.prompt.lower()
 
 

@@ -10,8 +10,8 @@ Groups of functions
 * **Output, outcome, impact** (``product_usage``, ``release_log``; Seiden, *Outcomes Over
   Output*, 2019): :func:`weekly_adoption`, :func:`adoption_ratio`, :func:`release_week`,
   :func:`contacts_avoided`, :func:`output_outcome_impact`, :func:`first_week_reached`,
-  :func:`lead_lag`, :func:`adoption_summary` and the charts :func:`chain_chart` and
-  :func:`adoption_chart` (redrawn by the widget callback from :func:`adoption_view`).
+  :func:`lead_lag`, :func:`lead_lag_text`, :func:`adoption_summary` and the charts :func:`chain_chart`,
+  :func:`contacts_chart` and :func:`adoption_chart` (redrawn by the widget callback from :func:`adoption_view`).
 * **Moments of truth** (``customer_journey``; Seybold): :func:`moment_churn_lift`,
   :func:`biggest_lift_moment`, :func:`lift_chart`.
 * **Survey metrics and their traps** (``customer_survey``): :func:`rating_distribution`,
@@ -20,7 +20,7 @@ Groups of functions
   the widget callback from :func:`nps_noise_view`), :func:`nonresponse_comparison`, :func:`response_rate_by_satisfaction`,
   :func:`survey_comparison`, :func:`survey_scenarios`.
 * **Retention, churn, profit, CLV** (``customer_accounts``): :func:`churn_by`,
-  :func:`monthly_customers`, :func:`cohort_survival`, :func:`customer_profit`,
+  :func:`monthly_customers`, :func:`cohort_survival`, :func:`retention_check`, :func:`customer_profit`,
   :func:`profit_by_decile`, :func:`clv_by_segment`, :func:`simpson_table`,
   :func:`simpson_summary`, :func:`simpson_chart`.
 
@@ -52,7 +52,9 @@ __all__ = [
     "first_week_reached",
     "lead_lag",
     "adoption_summary",
+    "lead_lag_text",
     "chain_chart",
+    "contacts_chart",
     "adoption_chart",
     "adoption_view",
     # moments of truth
@@ -78,6 +80,7 @@ __all__ = [
     "churn_by",
     "monthly_customers",
     "cohort_survival",
+    "retention_check",
     "customer_profit",
     "profit_by_decile",
     "clv_by_segment",
@@ -314,7 +317,7 @@ def lead_lag(
     Adoption is a leading indicator: it moves first and can be watched weekly; contacts are
     the lagging impact. Returns a dict with ``release``, ``outcome_week``, ``impact_week``
     (Timestamps or None), ``baseline_per_100``, ``impact_level`` (the contacts-per-100 level
-    that counts as moved) and the gaps in weeks ``release_to_outcome``,
+    that counts as moved), ``window`` and the gaps in weeks ``release_to_outcome``,
     ``outcome_to_impact``, ``release_to_impact`` (None when a week is not reached).
     """
     rel = _week(release)
@@ -329,10 +332,37 @@ def lead_lag(
         "impact_week": impact_week,
         "baseline_per_100": baseline,
         "impact_level": level,
+        "window": int(window),
         "release_to_outcome": _weeks_between(rel, outcome_week),
         "outcome_to_impact": _weeks_between(outcome_week, impact_week),
         "release_to_impact": _weeks_between(rel, impact_week),
     }
+
+
+def lead_lag_text(result: dict[str, Any], outcome_share: float = 10.0, impact_drop: float = 20.0) -> str:
+    """Plain sentences for a :func:`lead_lag` result (weeks not reached are said so)."""
+    rel = result["release"]
+    out, imp = result["outcome_week"], result["impact_week"]
+    lines = [f"Release: week of {rel:{_DATE_FMT}}."]
+    if out is None:
+        lines.append(f"Outcome: the new path never reached {outcome_share:g}% of customers.")
+    else:
+        lines.append(f"Outcome: {outcome_share:g}% of customers on the new path in the week of "
+                     f"{out:{_DATE_FMT}}, {result['release_to_outcome']} weeks after the release.")
+    if imp is None:
+        lines.append(f"Impact: contacts per 100 customers never stayed {impact_drop:g}% below the "
+                     f"pre-release {result['baseline_per_100']:.1f} in these weeks.")
+    else:
+        lines.append(f"Impact: contacts per 100 customers {impact_drop:g}% below the pre-release "
+                     f"{result['baseline_per_100']:.1f} ({result['window']}-week average) in the week of "
+                     f"{imp:{_DATE_FMT}}, {result['release_to_impact']} weeks after the release.")
+    lag = result["outcome_to_impact"]
+    if lag is not None and lag > 0:
+        lines.append(f"The outcome led the impact by {lag} weeks.")
+    elif lag is not None:
+        lines.append("Contacts fell before adoption rose: with this few customers, chance swings "
+                     "in the contact rate are as large as the effect, so no lag can be read here.")
+    return "\n".join(lines)
 
 
 def adoption_summary(weekly: pd.DataFrame, release: Any, threshold: float) -> str:
@@ -366,13 +396,14 @@ def chain_chart(chain: pd.DataFrame, release: Any) -> alt.VConcatChart:
     panels = []
     for layer, title in titles.items():  # three panels, not rows
         part = chain.loc[chain["layer"] == layer]
+        legend = alt.Legend(orient="top", labelLimit=400) if layer == "1 Output" else None
         lines = (
             alt.Chart(part)
-            .mark_line(point=True)
+            .mark_line()
             .encode(
-                x=alt.X("week:T", title=None, axis=alt.Axis(format="%d %b")),
+                x=alt.X("week:T", title=None, axis=alt.Axis(format="%d %b", tickCount=8)),
                 y=alt.Y("value:Q", title=None),
-                color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="top")),
+                color=alt.Color("measure:N", title=None, legend=legend),
             )
         )
         rule = alt.Chart(rel).mark_rule(strokeDash=[6, 4], color="#444").encode(x="week:T")
@@ -394,6 +425,36 @@ def _adoption_title(weekly: pd.DataFrame, release: pd.Timestamp, threshold: floa
     description = (f"Line chart: percent of customers using the new self-service path by week, "
                    f"with a dashed line at {threshold:.0f}%. {adoption_summary(weekly, release, threshold)}")
     return title, description
+
+
+def contacts_chart(avoided: pd.DataFrame) -> alt.Chart:
+    """Contacts expected at the pre-release rate against actual contacts, week by week, from
+    the release on (``avoided`` is :func:`contacts_avoided` output); the gap between the
+    lines is the estimate of contacts avoided."""
+    _require(avoided, ("week", "expected_contacts", "contacts"), "avoided")
+    names = {"expected_contacts": "expected at the pre-release rate", "contacts": "actual"}
+    frame = avoided[["week", *names]].melt(id_vars="week", var_name="series", value_name="per_week")
+    frame["series"] = frame["series"].map(names)
+    total = float(avoided["expected_contacts"].sum() - avoided["contacts"].sum())
+    return (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            alt.X("week", type="temporal", title="week", axis=alt.Axis(format="%d %b")),
+            alt.Y("per_week", type="quantitative", title="support contacts per week",
+                  scale=alt.Scale(zero=True)),
+            alt.Color("series", type="nominal", title=None, sort=list(names.values()),
+                      legend=alt.Legend(orient="top", labelLimit=400)),
+            alt.StrokeDash("series", type="nominal", sort=list(names.values()), legend=None),
+        )
+        .properties(
+            title="Support contacts after the release: expected at the old rate vs actual",
+            width=480, height=240,
+            description=(f"Two lines from the release week on: support contacts expected at the "
+                         f"pre-release rate and contacts that actually came in. The gap adds up "
+                         f"to an estimated {total:.0f} contacts avoided."),
+        )
+    )
 
 
 def adoption_chart(weekly: pd.DataFrame, release: Any, threshold: float = 30.0) -> alt.LayerChart:
@@ -531,14 +592,14 @@ def lift_chart(table: pd.DataFrame) -> alt.LayerChart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            y=alt.Y("moment:N", sort="-x", title=None),
+            y=alt.Y("moment:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
             x=alt.X("lift:Q", title="churn lift: churn if failed / churn if passed"),
             color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="bottom")),
         )
     )
     one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[6, 4]).encode(x="x:Q")
     return alt.layer(bars, one).properties(
-        title="Which failed moment comes before churn most often?", width=420, height=200,
+        title="Churn lift: how much more often customers who failed a moment left", width=420, height=200,
         description=("Horizontal bars: churn lift for each moment of truth, largest first, with "
                      "a dashed line at 1 (no difference). "
                      + "; ".join(f"{m}: {v:.2f}" for m, v in zip(frame["moment"], frame["lift"]))),
@@ -962,6 +1023,33 @@ def cohort_survival(accounts: pd.DataFrame, start_month: str, months: int = 12) 
         raise ValueError(f"no customer was on board at the start of {start}")
     still = accounts.loc[(month == last) & (accounts["active"] == 1), "customer_id"]
     return 100.0 * float(cohort.isin(still).sum()) / float(len(cohort))
+
+
+def retention_check(accounts: pd.DataFrame, months: int = 12) -> dict[str, Any]:
+    """Annual retention three ways: compounded, the naive 1 - 12c, and observed.
+
+    c = pooled monthly churn (:func:`churn_by`); ``compounded`` = 100 (1 - c)^k
+    (:func:`helpers.metrics.annual_retention` with ``periods=k``), ``naive`` = 100 (1 - k c)
+    (:func:`helpers.metrics.naive_annual_retention`), ``observed`` = :func:`cohort_survival`
+    of the customers on board in the first month, over k = min(``months``, months observed)
+    months. Returns those, ``monthly_churn`` (percent), ``months`` (k), ``start_month`` and
+    ``lifetime_months`` (1 / c, :func:`helpers.metrics.expected_lifetime`).
+    """
+    _require(accounts, _ACCOUNT_COLS, "accounts")
+    churn = float(churn_by(accounts)["churn_rate"].iloc[0])
+    months_seen = pd.PeriodIndex(accounts["month"], freq="M")
+    first = months_seen.min()
+    k = int(min(months, months_seen.max().ordinal - first.ordinal + 1))
+    c = churn / 100.0
+    return {
+        "monthly_churn": churn,
+        "months": k,
+        "start_month": str(first),
+        "compounded": 100.0 * float(metrics.annual_retention(c, periods=k)),
+        "naive": 100.0 * float(metrics.naive_annual_retention(c, periods=k)),
+        "observed": cohort_survival(accounts, str(first), k),
+        "lifetime_months": float(metrics.expected_lifetime(c)) if c > 0 else float("inf"),
+    }
 
 
 def customer_profit(accounts: pd.DataFrame, include_acquisition: bool = True) -> pd.Series:

@@ -66,7 +66,7 @@ def _q1(usage: pd.DataFrame) -> Exercise:
     )
 
 
-def _q2(journey: pd.DataFrame) -> Exercise:
+def _q3(journey: pd.DataFrame) -> Exercise:
     table = customer.moment_churn_lift(journey, include_satisfaction=False)
     expected = customer.biggest_lift_moment(table)
     compare = choice(customer.JOURNEY_MOMENTS)
@@ -81,7 +81,7 @@ def _q2(journey: pd.DataFrame) -> Exercise:
          "its own baseline."),
     ])
     return Exercise(
-        "q2",
+        "q3",
         "Which moment of truth has the largest churn lift (churn if failed / churn if passed)?",
         expected=lambda: expected,
         compare=compare,
@@ -100,7 +100,7 @@ def _q2(journey: pd.DataFrame) -> Exercise:
     )
 
 
-def _q3(usage: pd.DataFrame, release_log: pd.DataFrame) -> Exercise:
+def _q2(usage: pd.DataFrame, release_log: pd.DataFrame) -> Exercise:
     weekly = customer.weekly_adoption(usage)
     release = customer.release_week(release_log)
     avoided = customer.contacts_avoided(weekly, release)
@@ -121,7 +121,7 @@ def _q3(usage: pd.DataFrame, release_log: pd.DataFrame) -> Exercise:
          "one week is noisy; use the pooled rate of all the weeks before the release."),
     ])
     return Exercise(
-        "q3",
+        "q2",
         f"How many support contacts were avoided in total from the release week "
         f"({release:%Y-%m-%d}) to the last week, against the pre-release contact rate?",
         expected=lambda: expected,
@@ -181,8 +181,8 @@ the target itself invites the Goodhart and Campbell effects of notebook 01.
 def exercises(usage: pd.DataFrame, release_log: pd.DataFrame, journey: pd.DataFrame) -> ExerciseSet:
     """The self-checks of notebook 04, computed from the notebook's own data.
 
-    q1: adoption ratio in the last week; q2: the moment of truth with the largest churn lift;
-    q3: contacts avoided since the release; r1: an outcome statement; r2: gaming the
+    q1: adoption ratio in the last week; q2: contacts avoided since the release; q3: the
+    moment of truth with the largest churn lift; r1: an outcome statement; r2: gaming the
     adoption target.
     """
-    return ExerciseSet(_q1(usage), _q2(journey), _q3(usage, release_log), R1, R2)
+    return ExerciseSet(_q1(usage), _q2(usage, release_log), _q3(journey), R1, R2)
