@@ -868,29 +868,34 @@ def funnel_chart(frame: pd.DataFrame, *, what: str = "CSAT (%)", width: int = 48
     y_scale = alt.Scale(domain=[max(0.0, y_min), y_max])
     curves = (
         alt.Chart(limits)
-        .mark_line(color="#666")
+        .mark_line(color="#555", strokeWidth=1.5)
         .encode(
             x="n:Q",
             y=alt.Y("limit:Q", scale=y_scale),
             detail="side:N",
-            strokeDash=alt.StrokeDash("line:N", title=None, scale=alt.Scale(domain=["95% limits", "99.8% limits"], range=[[6, 3], [1, 0]])),
+            strokeDash=alt.StrokeDash("line:N", title=None, scale=alt.Scale(domain=["95% limits", "99.8% limits"], range=[[6, 4], [2, 2]])),
         )
     )
     order = ["within", "watch", "below", "above"]
     points = (
         alt.Chart(frame)
-        .mark_point(size=60, filled=True)
+        .mark_point(filled=True, opacity=0.9)
         .encode(
             x=alt.X("n:Q", title="surveys per agent"),
             y=alt.Y("rate_pct:Q", title=what, scale=y_scale),
-            color=alt.Color("status:N", title="status", scale=alt.Scale(domain=order, range=["#999999", charts.PALETTE[1], charts.PALETTE[5], charts.PALETTE[0]])),
+            color=alt.Color("status:N", title="status", scale=alt.Scale(domain=order, range=["#9a9a9a", charts.PALETTE[1], charts.PALETTE[3], charts.PALETTE[2]])),
             shape=alt.Shape("status:N", scale=alt.Scale(domain=order, range=["circle", "diamond", "triangle-down", "triangle-up"])),
+            size=alt.Size("status:N", title="status", scale=alt.Scale(domain=order, range=[45, 90, 110, 110])),
             tooltip=["unit", "n", "rate_pct", "status"],
         )
     )
     outside = frame[frame["outside998"]]
     names = ", ".join(outside["unit"]) if len(outside) else "none"
-    return alt.layer(curves, charts.reference_rule(100 * p0, label=f"team {100 * p0:.1f}%"), points).properties(
+    team = pd.DataFrame({"v": [100 * p0], "label": [f"team {100 * p0:.1f}%"]})
+    team_line = alt.Chart(team).mark_rule(color="#222", strokeWidth=1).encode(y="v:Q")
+    team_label = alt.Chart(team).mark_text(align="left", dx=4, dy=-7, color="#222").encode(
+        y="v:Q", x=alt.datum(n_lo), text="label:N")
+    return alt.layer(curves, team_line, team_label, points).properties(
         title=alt.Title("Funnel plot", subtitle="points inside the funnel differ from the team by chance alone"),
         width=width,
         height=height,
