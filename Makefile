@@ -49,9 +49,10 @@ notebooks: $(STAMP)
 data: $(STAMP)
 	$(PY) -m helpers.data --seed 42 --out data
 
+# make bench BENCH_ARGS="--only callbacks,metrics"  (see python benchmarks/run.py --help)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[test,dask]"
-	$(PY) benchmarks/run.py --out docs/benchmarks.md
+	$(PY) benchmarks/run.py --out docs/benchmarks.md $(BENCH_ARGS)
 
 batch: $(STAMP)
 	$(PY) -m helpers.batch run $(CONFIG) --out $(OUT)

@@ -40,10 +40,10 @@ class Frames:
     outcomes: Any = None
 
 
-# Each case: (label, kind, builder). The builder gets Frames and returns the zero-argument
-# call to time; it raises NotAvailable when the helpers function does not exist (yet).
-# kind: "metric" (target <= 1 s at 1M) or "education".
-Case = tuple[str, str, Callable[[Frames], Callable[[], Any]]]
+# Each case: (label, builder). The builder gets Frames and returns the zero-argument call
+# to time; it raises NotAvailable when the helpers function does not exist (yet). Every
+# case has the metric target (<= 1 s at the largest size).
+Case = tuple[str, Callable[[Frames], Callable[[], Any]]]
 
 
 def _m(name: str, *cols: str, **kw: Any) -> Callable[[Frames], Callable[[], Any]]:
@@ -70,35 +70,35 @@ def _first_cohort(f: Frames) -> int:
 
 
 CASES: list[Case] = [
-    ("metrics.ipeds_retention(enrolled, exclusion)", "metric", _m("ipeds_retention", "enrolled", "exclusion")),
-    ("metrics.persistence_rate(enrolled anywhere, exclusion)", "metric", _m("persistence_rate", "anywhere", "exclusion")),
-    ("metrics.graduation_rate_150(completed, exclusion)", "metric", _m("graduation_rate_150", "completed", "exclusion")),
-    ("metrics.participation_rate(active)", "metric", _m("participation_rate", "enrolled")),
-    ("metrics.pooled_rate(completed, ones)", "metric", _m("pooled_rate", "completed", "ones")),
-    ("metrics.mean_of_rates(completed, ones)", "metric", _m("mean_of_rates", "completed", "ones")),
-    ("metrics.nps(0-10 scores)", "metric", _m("nps", "nps")),
-    ("metrics.nps_confidence_interval(0-10 scores)", "metric", _m("nps_confidence_interval", "nps")),
-    ("metrics.csat(1-5 scores)", "metric", _m("csat", "csat")),
-    ("metrics.ces(1-7 scores)", "metric", _m("ces", "ces")),
-    ("metrics.top_box_share(values, 4)", "metric", _m("top_box_share", "csat", threshold=4)),
-    ("metrics.hake_gain(pre, post)", "metric", _m("hake_gain", "pre", "post")),
-    ("metrics.mean_individual_gain(pre, post)", "metric", _m("mean_individual_gain", "pre", "post")),
-    ("metrics.cohens_d(a, b)", "metric", _m("cohens_d", "a", "b")),
-    ("metrics.hedges_g(a, b)", "metric", _m("hedges_g", "a", "b")),
-    ("metrics.cronbach_alpha(5 items)", "metric", _m("cronbach_alpha", "items")),
-    ("metrics.retention_rate(start, end, new) elementwise", "metric", _m("retention_rate", "start", "end", "new")),
-    ("metrics.churn_rate(lost, start) elementwise", "metric", _m("churn_rate", "lost", "start")),
-    ("metrics.top_decile_share(profit)", "metric", _m("top_decile_share", "profit")),
-    ("metrics.funnel_limits(p0, n)", "metric", _m("funnel_limits", "p0", "start")),
-    ("education.cohort_outcomes(student_terms)", "education", _edu("cohort_outcomes", "terms")),
-    ("education.cohort_survival(student_terms, first cohort)", "education", _edu("cohort_survival", "terms", cohort_year=_first_cohort)),
-    ("education.cohort_rates(outcomes)", "education", _edu("cohort_rates", "outcomes")),
-    ("education.equity_gaps(outcomes)", "education", _edu("equity_gaps", "outcomes")),
-    ("education.cohort_shaping_table(outcomes)", "education", _edu("cohort_shaping_table", "outcomes")),
-    ("education.weekly_participation(lms)", "education", _edu("weekly_participation", "lms")),
-    ("education.activity_per_student(lms)", "education", _edu("activity_per_student", "lms")),
-    ("education.weekly_activity_profile(lms)", "education", _edu("weekly_activity_profile", "lms")),
-    ("education.early_warning(lms)", "education", _edu("early_warning", "lms")),
+    ("metrics.ipeds_retention(enrolled, exclusion)", _m("ipeds_retention", "enrolled", "exclusion")),
+    ("metrics.persistence_rate(enrolled anywhere, exclusion)", _m("persistence_rate", "anywhere", "exclusion")),
+    ("metrics.graduation_rate_150(completed, exclusion)", _m("graduation_rate_150", "completed", "exclusion")),
+    ("metrics.participation_rate(active)", _m("participation_rate", "enrolled")),
+    ("metrics.pooled_rate(completed, ones)", _m("pooled_rate", "completed", "ones")),
+    ("metrics.mean_of_rates(completed, ones)", _m("mean_of_rates", "completed", "ones")),
+    ("metrics.nps(0-10 scores)", _m("nps", "nps")),
+    ("metrics.nps_confidence_interval(0-10 scores)", _m("nps_confidence_interval", "nps")),
+    ("metrics.csat(1-5 scores)", _m("csat", "csat")),
+    ("metrics.ces(1-7 scores)", _m("ces", "ces")),
+    ("metrics.top_box_share(values, 4)", _m("top_box_share", "csat", threshold=4)),
+    ("metrics.hake_gain(pre, post)", _m("hake_gain", "pre", "post")),
+    ("metrics.mean_individual_gain(pre, post)", _m("mean_individual_gain", "pre", "post")),
+    ("metrics.cohens_d(a, b)", _m("cohens_d", "a", "b")),
+    ("metrics.hedges_g(a, b)", _m("hedges_g", "a", "b")),
+    ("metrics.cronbach_alpha(5 items)", _m("cronbach_alpha", "items")),
+    ("metrics.retention_rate(start, end, new) elementwise", _m("retention_rate", "start", "end", "new")),
+    ("metrics.churn_rate(lost, start) elementwise", _m("churn_rate", "lost", "start")),
+    ("metrics.top_decile_share(profit)", _m("top_decile_share", "profit")),
+    ("metrics.funnel_limits(p0, n)", _m("funnel_limits", "p0", "start")),
+    ("education.cohort_outcomes(student_terms)", _edu("cohort_outcomes", "terms")),
+    ("education.cohort_survival(student_terms, first cohort)", _edu("cohort_survival", "terms", cohort_year=_first_cohort)),
+    ("education.cohort_rates(outcomes)", _edu("cohort_rates", "outcomes")),
+    ("education.equity_gaps(outcomes)", _edu("equity_gaps", "outcomes")),
+    ("education.cohort_shaping_table(outcomes)", _edu("cohort_shaping_table", "outcomes")),
+    ("education.weekly_participation(lms)", _edu("weekly_participation", "lms")),
+    ("education.activity_per_student(lms)", _edu("activity_per_student", "lms")),
+    ("education.weekly_activity_profile(lms)", _edu("weekly_activity_profile", "lms")),
+    ("education.early_warning(lms)", _edu("early_warning", "lms")),
 ]
 
 
@@ -146,8 +146,9 @@ def _growth(a: float, b: float) -> str:
     return "-" if not (a == a and b == b) or a <= 0 else f"x{b / a:.1f}"
 
 
-def run(repeat: int = 5, *, sizes: Sequence[int] = SIZES, profile: bool = False, seed: int = 42) -> Section:
-    """Time the generators and every case at each size; returns the report section."""
+def run(repeat: int = 5, *, sizes: Sequence[int] = SIZES, profile: bool = False, seed: int = 42,
+        cases: Sequence[Case] | None = None) -> Section:
+    """Time the generators and every case (default :data:`CASES`) at each size; returns the report section."""
     data = need("data", "make_student_terms", "make_lms_activity", "load")
     sizes = tuple(sizes)
     big = fmt_rows(sizes[-1])
@@ -216,7 +217,7 @@ def run(repeat: int = 5, *, sizes: Sequence[int] = SIZES, profile: bool = False,
     section.rows.append(["`data.load('student_terms')` (generate, CSV, validate)"] + [fmt_auto(t) for t in times]
                         + [_growth(a, b) for a, b in zip(times, times[1:])] + ["(info)", "-"])
 
-    for label, kind, build in CASES:
+    for label, build in CASES if cases is None else cases:
         times = []
         failure = ""
         for f in frames:
