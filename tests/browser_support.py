@@ -196,7 +196,9 @@ class LabServer:
         status = f"{self.base_url}/api/status?token={self.token}"
         while True:
             if self.proc.poll() is not None:
-                raise LabServerError(f"JupyterLab exited with {self.proc.returncode}:\n{self.log_tail()}")
+                message = f"JupyterLab exited with {self.proc.returncode}:\n{self.log_tail()}"
+                self.stop()
+                raise LabServerError(message)
             try:
                 with urllib.request.urlopen(status, timeout=2) as r:
                     if r.status == 200:
@@ -204,8 +206,9 @@ class LabServer:
             except (urllib.error.URLError, OSError):
                 pass
             if time.monotonic() > deadline:
+                message = f"JupyterLab did not answer within {self.startup_timeout:.0f} s:\n{self.log_tail()}"
                 self.stop()
-                raise LabServerError(f"JupyterLab did not answer within {self.startup_timeout:.0f} s:\n{self.log_tail()}")
+                raise LabServerError(message)
             time.sleep(0.25)
         return self
 
