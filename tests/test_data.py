@@ -238,7 +238,7 @@ def test_support_gamers_are_detectable_and_the_rest_is_noise(seed: int) -> None:
     # other agents differ by no more than sampling noise: league-table ranks are noise
     p = _top2(df.loc[~df["agent_id"].isin(gamers), "csat"])
     binomial_var = p * (1 - p) / rest["answers"].mean()
-    assert rest["top2"].var() < 2.5 * binomial_var
+    assert rest["top2"].var() < 3 * binomial_var  # 1,000 seeds: at most 2.6
 
 
 @pytest.mark.parametrize("seed", SEEDS)
