@@ -452,3 +452,40 @@ def test_charts_have_descriptions():
     log = data.load("release_log", seed=42)
     chain = c.output_outcome_impact(log, c.weekly_adoption(u))
     assert c.chain_chart(chain, c.release_week(log)).to_dict()["description"]
+
+
+def test_lead_lag_text_reads_every_case():
+    text = c.lead_lag_text(c.lead_lag(_weekly(), "2024-01-15", outcome_share=10, impact_drop=50, window=1),
+                           outcome_share=10, impact_drop=50)
+    assert "week of 2024-01-15, 0 weeks after the release" in text
+    assert "no lag can be read" in text  # the impact did not come after the outcome
+    never = c.lead_lag(_weekly(), "2024-01-15", outcome_share=90, impact_drop=90, window=1)
+    words = c.lead_lag_text(never, outcome_share=90, impact_drop=90)
+    assert "never reached 90%" in words and "never stayed 90%" in words
+
+
+def test_retention_check_by_hand():
+    r = c.retention_check(_accounts(), months=12)
+    # churn 1/7; the window has 3 months, so k = 3: (6/7)^3 and 1 - 3/7; cohort A, C -> C = 50 %
+    assert r["months"] == 3 and r["start_month"] == "2023-01"
+    assert r["compounded"] == pytest.approx(100 * (6 / 7) ** 3)
+    assert r["naive"] == pytest.approx(100 * (1 - 3 / 7))
+    assert r["observed"] == pytest.approx(50.0)
+    assert r["lifetime_months"] == pytest.approx(7.0)
+
+
+def test_noise_histogram_bins_follow_the_answer_grid():
+    # with n answers the NPS moves in steps of 100 / n; every bin holds the same number of steps
+    pts = c.nps_points(np.array([10] * 5 + [8] * 3 + [2] * 2))
+    for n in (10, 25, 50):
+        spec = c.nps_noise_chart(pts, n=n, sizes=(n,), draws=200).to_dict()
+        rows = next(v for v in spec["datasets"].values() if "surveys" in v[0])
+        widths = {round(r["end"] - r["start"], 9) for r in rows}
+        step = 100 / n
+        assert len(widths) == 1 and (widths.pop() / step) == pytest.approx(round(5 / step) or 1)
+        assert sum(r["surveys"] for r in rows) == 200
+
+
+def test_contacts_chart_describes_the_total():
+    spec = c.contacts_chart(c.contacts_avoided(_weekly(), "2024-01-15")).to_dict()
+    assert "an estimated 6 contacts avoided" in spec["description"]

@@ -10,19 +10,21 @@ Groups of functions
 * **Output, outcome, impact** (``product_usage``, ``release_log``; Seiden, *Outcomes Over
   Output*, 2019): :func:`weekly_adoption`, :func:`adoption_ratio`, :func:`release_week`,
   :func:`contacts_avoided`, :func:`output_outcome_impact`, :func:`first_week_reached`,
-  :func:`lead_lag`, :func:`lead_lag_text`, :func:`adoption_summary` and the charts :func:`chain_chart`,
-  :func:`contacts_chart` and :func:`adoption_chart` (redrawn by the widget callback from :func:`adoption_view`).
+  :func:`lead_lag`, :func:`lead_lag_text`, :func:`adoption_summary`; charts
+  :func:`chain_chart`, :func:`contacts_chart` and :func:`adoption_chart`, the last redrawn by
+  the widget callback that :func:`adoption_view` returns.
 * **Moments of truth** (``customer_journey``; Seybold): :func:`moment_churn_lift`,
   :func:`biggest_lift_moment`, :func:`lift_chart`.
 * **Survey metrics and their traps** (``customer_survey``): :func:`rating_distribution`,
   :func:`csat_by`, :func:`nps_table`, :func:`pooled_vs_mean_nps`, :func:`nps_points`,
-  :func:`nps_sample_estimates`, :func:`nps_noise_table`, :func:`nps_noise_chart` (redrawn by
-  the widget callback from :func:`nps_noise_view`), :func:`nonresponse_comparison`, :func:`response_rate_by_satisfaction`,
-  :func:`survey_comparison`, :func:`survey_scenarios`.
+  :func:`nps_sample_estimates`, :func:`nps_noise_table`, :func:`nonresponse_comparison`,
+  :func:`response_rate_by_satisfaction`, :func:`survey_comparison`, :func:`survey_scenarios`;
+  the chart :func:`nps_noise_chart`, redrawn by the widget callback that
+  :func:`nps_noise_view` returns.
 * **Retention, churn, profit, CLV** (``customer_accounts``): :func:`churn_by`,
-  :func:`monthly_customers`, :func:`cohort_survival`, :func:`retention_check`, :func:`customer_profit`,
-  :func:`profit_by_decile`, :func:`clv_by_segment`, :func:`simpson_table`,
-  :func:`simpson_summary`, :func:`simpson_chart`.
+  :func:`monthly_customers`, :func:`cohort_survival`, :func:`retention_check`,
+  :func:`customer_profit`, :func:`profit_by_decile`, :func:`clv_by_segment`,
+  :func:`simpson_table`, :func:`simpson_summary`, :func:`simpson_chart`.
 
 Percentages are in percent (0-100) like the rates of :mod:`helpers.metrics`; churn passed on
 to :func:`helpers.metrics.annual_retention` is divided by 100 first.
@@ -734,30 +736,42 @@ def nps_sample_estimates(points: np.ndarray, n: int, draws: int = 400, seed: int
     return 100.0 * pts[idx].mean(axis=1, dtype="float64")
 
 
+#: Survey sizes offered by the NPS noise widget of notebook 05.
+NOISE_SIZES: tuple[int, ...] = (10, 25, 50, 100, 200, 400, 800)
+
+
+def _size_seed(seed: int, n: int) -> int:
+    """One random stream per (seed, survey size): the same size gives the same simulated
+    surveys in every table and chart."""
+    return int(seed) * 100_003 + int(n)
+
+
 def _z95() -> float:
     return NormalDist().inv_cdf(0.975)
 
 
 def nps_noise_table(
     scores: pd.Series | Sequence[float],
-    sizes: Sequence[int] = (25, 50, 100, 200, 400, 800),
+    sizes: Sequence[int] | None = None,
     draws: int = 400,
     seed: int = 0,
 ) -> pd.DataFrame:
     """How far a survey of n respondents can land from the NPS of all respondents.
 
-    For each n: ``half_width_95`` = 1.96 * SE_n with SE_n = SE_N * sqrt(N / n), SE_N from
-    :func:`helpers.metrics.nps_standard_error` on all N answers (the SE formula scales with
-    1 / sqrt(n)); ``sim_low``/``sim_high`` = 2.5th and 97.5th percentiles of
-    :func:`nps_sample_estimates`; ``share_off_by_10`` = percent of simulated surveys more than
-    10 NPS points from the full NPS. The full NPS is in ``.attrs["nps"]``.
+    For each n in ``sizes`` (default :data:`NOISE_SIZES`): ``half_width_95`` = 1.96 * SE_n
+    with SE_n = SE_N * sqrt(N / n), SE_N from :func:`helpers.metrics.nps_standard_error` on
+    all N answers (the SE formula scales with 1 / sqrt(n)); ``sim_low``/``sim_high`` = 2.5th
+    and 97.5th percentiles of :func:`nps_sample_estimates` (one random stream per size, so a
+    size gives the same surveys here and in :func:`nps_noise_chart`); ``share_off_by_10`` = percent of simulated
+    surveys more than 10 NPS points from the full NPS. The full NPS is in ``.attrs["nps"]``.
     """
+    sizes = NOISE_SIZES if sizes is None else sizes
     pts = nps_points(scores)
     full = metrics.nps(scores)
     se_full = metrics.nps_standard_error(scores)
     rows = []
-    for k, n in enumerate(sizes):  # a handful of sizes, each fully vectorized
-        est = nps_sample_estimates(pts, int(n), draws, seed + k)
+    for n in sizes:  # a handful of sizes, each fully vectorized
+        est = nps_sample_estimates(pts, int(n), draws, _size_seed(seed, int(n)))
         rows.append({
             "n": int(n),
             "half_width_95": _z95() * se_full * np.sqrt(pts.size / n),
@@ -770,19 +784,19 @@ def nps_noise_table(
     return out
 
 
-#: Survey sizes offered by the NPS noise widget of notebook 05.
-NOISE_SIZES: tuple[int, ...] = (10, 25, 50, 100, 200, 400, 800)
-
-
 def _noise_frames(points: np.ndarray, sizes: Sequence[int], draws: int, seed: int
                   ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """Histogram rows (n, start, end, surveys) and 95 % lines (n, x, dash) for every size."""
     pts = np.asarray(points)
     full = 100.0 * float(pts.mean())
-    edges = np.arange(-100, 105, 5)
     hists, lines = [], []
-    for k, n in enumerate(sizes):  # a handful of sizes, each fully vectorized
-        est = nps_sample_estimates(pts, int(n), draws, seed + k)
+    for n in sizes:  # a handful of sizes, each fully vectorized
+        est = nps_sample_estimates(pts, int(n), draws, _size_seed(seed, int(n)))
+        # n answers can only give NPS values on a grid of step 100/n; bins of a whole number
+        # of steps (about 5 points wide), centred on the grid, hold equally many grid values
+        step = 100.0 / int(n)
+        width = step * max(1, round(5.0 / step))
+        edges = np.arange(-100.0 - step / 2, 100.0 + width, width)
         counts, _ = np.histogram(est, bins=edges)
         keep = counts > 0
         hists.append(pd.DataFrame({"n": int(n), "start": edges[:-1][keep], "end": edges[1:][keep],
