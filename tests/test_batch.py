@@ -560,3 +560,20 @@ def test_example_configs_are_valid(cfg):
     if missing:
         pytest.skip(f"notebook not written yet: {missing[0]}")
     assert batch.validate_runs(runs) == []
+
+
+@pytest.mark.slow
+def test_api_from_a_script_without_main_guard(tmp_path):
+    """Workers never re-run the caller's script (which would start the batch again)."""
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent(f"""
+        from pathlib import Path
+        from helpers import batch
+        runs = [batch.RunSpec(name="only", notebook=Path({str(PLAIN)!r}), parameters={{"seed": 3}})]
+        result = batch.run_batch(runs, Path({str(tmp_path / 'out')!r}), workers=1, progress=False)
+        print("exit", result.exit_code, [r.status for r in result.records])
+    """))
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "exit 0 ['ok']" in proc.stdout
+    assert "Traceback" not in proc.stderr

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import csv
 import datetime as _dt
 import difflib
@@ -1409,7 +1410,8 @@ def _run_local(jobs: list[dict], workers: int | None, finish, crashed) -> None:
         ctx = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init)
     try:
-        futures = {pool.submit(execute_run, job): job for job in jobs}
+        with _main_module_hidden():  # workers are started during these submits
+            futures = {pool.submit(execute_run, job): job for job in jobs}
         for fut in as_completed(futures):
             try:
                 outcome = fut.result()
@@ -1431,6 +1433,37 @@ def _run_local(jobs: list[dict], workers: int | None, finish, crashed) -> None:
         raise
     else:
         pool.shutdown(wait=True)
+
+
+@contextlib.contextmanager
+def _main_module_hidden():
+    """Start worker processes without re-running the caller's main script in them.
+
+    With the forkserver and spawn start methods, multiprocessing re-imports the
+    ``__main__`` module in every new worker. Workers here need nothing from it (they
+    run :func:`execute_run` on plain dicts), and re-running it costs time and fails
+    outright for a script that calls :func:`run_batch` without an
+    ``if __name__ == "__main__":`` guard. So while the workers are started,
+    ``__main__`` looks like an interactive session (no ``__file__``, no ``__spec__``).
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    missing = object()
+    saved = {name: getattr(main, name, missing) for name in ("__file__", "__spec__")}
+    try:
+        if saved["__file__"] is not missing:
+            del main.__file__
+        main.__spec__ = None
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                if hasattr(main, name) and name == "__file__":
+                    delattr(main, name)
+            else:
+                setattr(main, name, value)
 
 
 def _worker_init() -> None:
@@ -1587,4 +1620,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run through the importable module, not this __main__ copy, so that the
+    # functions sent to worker processes are found there as helpers.batch.*.
+    from helpers import batch as _batch
+
+    sys.exit(_batch.main())
