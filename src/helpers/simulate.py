@@ -1094,6 +1094,16 @@ def score_metric_set(
     return _score(agents, metric_set, _breaches(agents, metric_set), truth, outcome)
 
 
+#: Axis titles for the per-agent columns used by the scorecards.
+_AXIS_TITLES = {
+    "handle_time_min": "average handle time (min)",
+    "fcr_pct": "first-contact resolution (%)",
+    "true_fcr_pct": "true resolution rate (%)",
+    "repeat_pct": "repeat contacts within 7 days (%)",
+    "csat_pct": "CSAT, top-2-box (%)",
+}
+
+
 def scorecard_chart(
     agents: pd.DataFrame,
     metric_set: MetricSet = DEFAULT_METRIC_SET,
@@ -1124,9 +1134,9 @@ def scorecard_chart(
         "data": {"values": _records(data)},
         "mark": {"type": "point", "size": 70, "filled": True, "opacity": 0.85},
         "encoding": {
-            "x": _q("primary", metric_set.primary + (" (lower is better)" if metric_set.primary_better == "lower" else ""),
+            "x": _q("primary", _AXIS_TITLES.get(metric_set.primary, metric_set.primary) + (", better to the right" if metric_set.primary_better == "lower" else ""),
                     scale={"zero": False, "reverse": metric_set.primary_better == "lower"}, axis={"tickCount": 5}),
-            "y": _q("outcome", outcome, scale={"zero": False}, axis={"tickCount": 5}),
+            "y": _q("outcome", _AXIS_TITLES.get(outcome, outcome), scale={"zero": False}, axis={"tickCount": 5}),
             "shape": _n("truth", "truth", scale={"domain": ["honest", "gaming"], "range": ["circle", "triangle-up"]}),
             "color": _n("metric set", "metric set", scale={"domain": ["not flagged", "flagged"], "range": ["#8c8c8c", charts.PALETTE[5]]}),
         },
@@ -1238,6 +1248,8 @@ def cross_sell_scenario(
         raise ValueError(f"fake_rate must be >= 0; got {fake_rate}")
     rng = np.random.default_rng(seed)
     n_pressured = int(round(pressured_share * n_employees))
+    if pressured_share > 0:  # a small bank still gets one planted banker
+        n_pressured = max(1, n_pressured)
     pressured = np.zeros(n_employees, dtype=bool)
     pressured[rng.choice(n_employees, n_pressured, replace=False)] = True
 
