@@ -468,6 +468,8 @@ def test_readme_documents_every_dataset_and_the_seed_42_answers() -> None:
     readme = (DATA / "README.md").read_text(encoding="utf-8")
     for name in data.DATASETS:
         assert f"### {name}\n" in readme, name
+        row = next(line for line in readme.splitlines() if line.startswith(f"| [`{name}.csv`]"))
+        assert f"| {len(data.load(name)):,} |" in row, f"data/README.md: stale row count for {name}"
         assert data_dictionary_markdown(name) in readme, f"data/README.md: stale table for {name}"
     for agent in data.planted("support_contacts")["gaming_agents"]:
         assert agent in readme

@@ -50,6 +50,7 @@ from helpers.validate import (
 
 __all__ = [
     "DATASETS",
+    "DataValidationError",
     "generate",
     "load",
     "main",
