@@ -489,3 +489,19 @@ def test_noise_histogram_bins_follow_the_answer_grid():
 def test_contacts_chart_describes_the_total():
     spec = c.contacts_chart(c.contacts_avoided(_weekly(), "2024-01-15")).to_dict()
     assert "an estimated 6 contacts avoided" in spec["description"]
+
+
+def test_tiny_samples_give_nan_or_inf_not_errors():
+    acc = _accounts().assign(churned_this_month=0, active=1)  # nobody left
+    t = c.clv_by_segment(acc, annual_discount_rate=0.10)
+    i = 1.1 ** (1 / 12) - 1
+    # r = 1: lifetime unbounded; CLV = m * 1 / i - AC stays finite thanks to discounting
+    assert t.loc["S", "lifetime_months"] == math.inf
+    assert t.loc["S", "clv"] == pytest.approx(7.5 / i - 53 / 3)
+    assert math.isnan(c.clv_by_segment(acc, annual_discount_rate=0.0).loc["S", "clv"])
+    only_new = _accounts().assign(segment=["S", "S", "S", "N", "N", "S", "S", "S"])
+    only_new.loc[only_new["customer_id"] == "B", "new_this_month"] = 1  # B: new in both rows
+    rates = c.churn_by(only_new, "segment")
+    assert math.isnan(rates.loc["N", "churn_rate"]) and rates.loc["S", "churn_rate"] == pytest.approx(100 / 6)
+    table = c.simpson_table(_simpson_accounts().query("not (segment == 'Y' and plan == 'P')"))
+    assert c.simpson_summary(table)["better_within"] == {"X": "P"}

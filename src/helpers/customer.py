@@ -979,7 +979,7 @@ def churn_by(accounts: pd.DataFrame, by: Sequence[str] | str = ()) -> pd.DataFra
     lost = rows with ``churned_this_month``; ``churn_rate`` = :func:`helpers.metrics.churn_rate`
     (lost, start), i.e. the pooled monthly churn: every month's start count and losses
     added up. ``by`` = () gives one row ("all"). Columns: ``customers``, ``start``, ``lost``,
-    ``churn_rate``.
+    ``churn_rate`` (NaN for a group with no customer-month at risk, i.e. only new customers).
     """
     keys = [by] if isinstance(by, str) else list(by)
     _require(accounts, (*_ACCOUNT_COLS, *keys), "accounts")
@@ -991,7 +991,11 @@ def churn_by(accounts: pd.DataFrame, by: Sequence[str] | str = ()) -> pd.DataFra
         "start": g["_start"].sum(),
         "lost": g["churned_this_month"].sum(),
     })
-    out["churn_rate"] = np.asarray(metrics.churn_rate(out["lost"].to_numpy(), out["start"].to_numpy()))
+    rate = np.full(len(out), np.nan)
+    has_start = out["start"].to_numpy() > 0  # a group of new customers only has no churn rate
+    if has_start.any():
+        rate[has_start] = metrics.churn_rate(out["lost"].to_numpy()[has_start], out["start"].to_numpy()[has_start])
+    out["churn_rate"] = rate
     return out
 
 
@@ -1118,6 +1122,8 @@ def clv_by_segment(accounts: pd.DataFrame, annual_discount_rate: float = 0.10) -
     that compounds to the annual one), ``acquisition_cost`` AC = mean over the segment's
     customers, ``lifetime_months`` = 1 / churn (:func:`helpers.metrics.expected_lifetime`) and
     ``clv`` = m r / (1 + i - r) - AC (:func:`helpers.metrics.clv`; Gupta & Lehmann 2003).
+    A segment with no churn in the window (a tiny sample) gets an infinite lifetime, and a
+    NaN CLV when the discount rate is 0 (the value would be unbounded).
     """
     _require(accounts, (*_ACCOUNT_COLS, "segment", "revenue", "cost_to_serve", "acquisition_cost"), "accounts")
     if not 0 <= annual_discount_rate < 1:
@@ -1134,9 +1140,19 @@ def clv_by_segment(accounts: pd.DataFrame, annual_discount_rate: float = 0.10) -
     c = out["monthly_churn"].to_numpy() / 100.0
     i = (1.0 + annual_discount_rate) ** (1.0 / 12.0) - 1.0
     out["retention"] = 1.0 - c
-    out["lifetime_months"] = np.asarray(metrics.expected_lifetime(c))
-    out["clv"] = np.asarray(metrics.clv(out["margin"].to_numpy(), out["retention"].to_numpy(), i,
-                                        out["acquisition_cost"].to_numpy()))
+    # zero churn (possible in a tiny sample) means an unbounded lifetime: inf, and a CLV only
+    # when discounting keeps it finite (r < 1 + i); NaN where no churn rate exists at all
+    lifetime = np.where(np.isnan(c), np.nan, np.inf)
+    ok = c > 0
+    if ok.any():
+        lifetime[ok] = metrics.expected_lifetime(c[ok])
+    out["lifetime_months"] = lifetime
+    value = np.full(len(out), np.nan)
+    finite = ~np.isnan(c) & (1.0 - c < 1.0 + i) & out["acquisition_cost"].notna().to_numpy()
+    if finite.any():
+        value[finite] = metrics.clv(out["margin"].to_numpy()[finite], 1.0 - c[finite], i,
+                                    out["acquisition_cost"].to_numpy()[finite])
+    out["clv"] = value
     out.index = out.index.astype(str)
     out.attrs["monthly_discount_rate"] = i
     return out
@@ -1170,10 +1186,13 @@ def simpson_summary(table: pd.DataFrame) -> dict[str, Any]:
     Returns ``better_within`` ({group: treatment with the lower churn}), ``better_pooled``
     (the treatment with the lower pooled churn), ``reversed_groups`` (groups whose better
     treatment differs from the pooled one: the paradox shows there) and ``paradox`` (True
-    when every group disagrees with the pooled comparison).
+    when every group disagrees with the pooled comparison). Groups where a treatment has no
+    churn rate (no customers at risk) are left out.
     """
     _require(table, ("group", "treatment", "churn_rate"), "table")
-    wide = table.pivot(index="group", columns="treatment", values="churn_rate")
+    wide = table.pivot(index="group", columns="treatment", values="churn_rate").dropna()
+    if "All customers" not in wide.index:
+        raise ValueError("the table has no pooled churn rate for every treatment")
     best = wide.idxmin(axis=1)
     pooled = str(best.pop("All customers"))
     within = {str(k): str(v) for k, v in best.items()}

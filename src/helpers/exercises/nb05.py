@@ -47,8 +47,15 @@ def _q1(survey: pd.DataFrame) -> Exercise:
     )
 
 
+def _segment(survey: pd.DataFrame) -> str:
+    """Enterprise, unless the data has no Enterprise answer: then the segment with most answers."""
+    answers = survey.loc[survey["nps"].notna(), "segment"].astype(str).value_counts()
+    return SEGMENT if answers.get(SEGMENT, 0) > 0 else str(answers.index[0])
+
+
 def _q2(survey: pd.DataFrame) -> Exercise:
-    seg = survey.loc[survey["segment"] == SEGMENT]
+    segment = _segment(survey)
+    seg = survey.loc[survey["segment"] == segment]
     scores = seg["nps"].dropna().astype("int64")
     expected = metrics.nps(scores)
     compare = number(abs_tol=0.1, decimals=1)
@@ -57,22 +64,22 @@ def _q2(survey: pd.DataFrame) -> Exercise:
          "NPS subtracts the percent of detractors (0-6) from the percent of promoters (9-10)."),
         ("promoters counted from 8", lambda: float(100 * ((scores >= 8).mean() - (scores <= 6).mean())),
          "promoters are 9 and 10 only; 7 and 8 are passives."),
-        ("the NPS of all respondents, not only Enterprise", lambda: metrics.nps(survey["nps"]),
-         "filter the rows to the Enterprise segment first."),
+        ("the NPS of all respondents, not only " + segment, lambda: metrics.nps(survey["nps"]),
+         f"filter the rows to the {segment} segment first."),
         ("everyone invited in the denominator",
          lambda: float(100 * ((scores >= 9).sum() - (scores <= 6).sum()) / len(seg)),
          "only customers who answered count; non-respondents are not passives."),
     ])
     return Exercise(
         "q2",
-        f"What is the NPS of the {SEGMENT} respondents?",
+        f"What is the NPS of the {segment} respondents?",
         expected=lambda: expected,
         compare=compare,
         hints=[
-            f"Keep the {SEGMENT} rows, then the nps answers that are not missing.",
+            f"Keep the {segment} rows, then the nps answers that are not missing.",
             "Percent of 9-10 minus percent of 0-6, or metrics.nps(...).",
         ],
-        solution_code=f"metrics.nps(survey.loc[survey['segment'] == '{SEGMENT}', 'nps'])",
+        solution_code=f"metrics.nps(survey.loc[survey['segment'] == '{segment}', 'nps'])",
         mistakes=mistakes,
         explain="Check its confidence interval too: a segment has fewer answers than the whole.",
     )
