@@ -918,8 +918,9 @@ def _convert(col: Column, raw: np.ndarray, line_no: np.ndarray, label: str) -> o
         _fail(label, col.name, "must not be empty", null, line_no, what="empty fields")
     kind = col.kind
     if kind in ("int", "float"):
-        try:  # fast path: numpy parses every field (empty fields as NaN)
-            num = np.where(null, "nan", raw).astype("U").astype("float64")
+        try:  # fast path: Python's float() parses every field (empty fields as NaN)
+            num = np.fromiter(map(float, np.where(null, "nan", raw)), dtype="float64",
+                              count=len(raw))
         except ValueError:  # some field is not a number: parse leniently to find it
             num = np.asarray(pd.to_numeric(raw, errors="coerce"), dtype="float64")
         with np.errstate(invalid="ignore"):
