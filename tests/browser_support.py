@@ -365,6 +365,36 @@ async () => {{
 }}
 """
 
+JS_SHUTDOWN_ALL = """
+async () => {
+  const app = window.jupyterapp;
+  const all = [...app.shell.widgets('main')].filter(w => w.sessionContext && w.sessionContext.session);
+  await Promise.all(all.map(w => w.sessionContext.session.shutdown().catch(() => {})));
+  return true;
+}
+"""
+
+JS_CLOSE = """
+() => {
+  // close every open notebook without a save dialog; their kernels shut down in the background
+  const app = window.jupyterapp;
+  for (const w of [...app.shell.widgets('main')]) {
+    if (w.sessionContext && w.sessionContext.session) {
+      w.sessionContext.session.shutdown().catch(() => {});
+    }
+    if (w.context && w.context.model) { w.context.model.dirty = false; }
+    w.dispose();
+  }
+  return true;
+}
+"""
+
+JS_APP_READY = """
+() => !!(window.jupyterapp && window.jupyterapp.shell && window.jupyterapp.commands
+         && window.jupyterapp.commands.hasCommand('docmanager:open')
+         && window.jupyterapp.commands.hasCommand('notebook:restart-run-all'))
+"""
+
 JS_INSPECT = """
 () => {
   const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
@@ -401,6 +431,63 @@ def open_notebook(page: Any, server: LabServer, name: str, timeout_s: float = 90
     """Load JupyterLab on ``lab/tree/NAME`` and wait for an idle, connected kernel."""
     page.goto(server.url(name), wait_until="domcontentloaded", timeout=timeout_s * 1000)
     page.wait_for_function(JS_READY, arg=name, timeout=timeout_s * 1000, polling=250)
+
+
+class LabPage:
+    """One offline browser page running JupyterLab, reused notebook after notebook.
+
+    The first :meth:`open` loads ``lab/tree/NAME.ipynb``; later ones open the next
+    notebook in the same page (``docmanager:open``) after closing the previous one,
+    which saves reloading JupyterLab for every notebook. :meth:`discard` throws the
+    page away (after a failure), so the next notebook starts from a fresh page.
+    """
+
+    def __init__(self, browser: Any, server: LabServer) -> None:
+        self.browser = browser
+        self.server = server
+        self.context: Any = None
+        self.page: Any = None
+        self.offline = Offline()
+        self.page_errors: list[str] = []
+
+    def open(self, name: str, timeout_s: float = 90) -> Any:
+        self.offline.blocked.clear()
+        self.page_errors.clear()
+        if self.page is None or self.page.is_closed():
+            self.discard()
+            self.context = self.browser.new_context(viewport={"width": 1280, "height": 900},
+                                                    service_workers="block")
+            self.offline.install(self.context)
+            self.page = self.context.new_page()
+            self.page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+            open_notebook(self.page, self.server, name, timeout_s)
+        else:
+            self.page.set_viewport_size({"width": 1280, "height": 900})
+            self.page.evaluate(JS_CLOSE)
+            self.page.evaluate("(p) => { window.jupyterapp.commands.execute('docmanager:open', {path: p}); }",
+                               name)
+            self.page.wait_for_function(JS_READY, arg=name, timeout=timeout_s * 1000, polling=250)
+        return self.page
+
+    def close_notebooks(self) -> None:
+        if self.page is not None and not self.page.is_closed():
+            try:
+                self.page.evaluate(JS_CLOSE)
+            except Exception:  # noqa: BLE001 - a broken page is discarded anyway
+                self.discard()
+
+    def discard(self) -> None:
+        if self.page is not None and not self.page.is_closed():
+            try:
+                self.page.evaluate(JS_SHUTDOWN_ALL)
+            except Exception:  # noqa: BLE001 - the server's shutdown stops them anyway
+                pass
+        if self.context is not None:
+            try:
+                self.context.close()
+            except Exception:  # noqa: BLE001
+                pass
+        self.context = self.page = None
 
 
 def dismiss_dialogs(page: Any) -> None:

@@ -31,8 +31,8 @@ import pytest
 
 from browser_support import (
     ROOT,
+    LabPage,
     LabServer,
-    Offline,
     full_page_screenshot,
     inspect,
     launch_chromium,
@@ -40,7 +40,6 @@ from browser_support import (
     notebook_paths,
     open_notebook,
     restart_and_run_all,
-    shutdown_kernel,
     wait_for_charts,
     wait_for_widgets,
 )
@@ -84,39 +83,27 @@ def lab(browser: Any) -> Iterator[LabServer]:
         server.stop()
 
 
-class OfflinePage:
-    """A fresh browser context + page whose non-local requests are aborted."""
-
-    def __init__(self, browser: Any) -> None:
-        self.offline = Offline()
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                           service_workers="block")
-        self.offline.install(self.context)
-        self.page = self.context.new_page()
-        self.console_errors: list[str] = []
-        self.page.on("pageerror", lambda exc: self.console_errors.append(str(exc)))
-
-    def close(self) -> None:
-        shutdown_kernel(self.page)
-        self.context.close()
+@pytest.fixture(scope="session")
+def lab_page(browser: Any, lab: LabServer) -> Iterator[LabPage]:
+    """One offline page, reused from notebook to notebook (fresh after a failure)."""
+    page = LabPage(browser, lab)
+    yield page
+    page.discard()
 
 
 @pytest.fixture(scope="session")
-def kept_pages(browser: Any, lab: LabServer) -> Iterator[dict[str, OfflinePage]]:
-    """Pages of notebooks already run, kept for a later test (closed at the end)."""
-    pages: dict[str, OfflinePage] = {}
-    yield pages
-    for page in pages.values():
-        page.close()
+def slider_moves() -> dict[str, Any]:
+    """Slider moves done while a notebook was open, for test_moving_a_slider_redraws."""
+    return {}
 
 
-def run_notebook(page: Any, lab: LabServer, name: str) -> dict[str, Any]:
+def run_notebook(lab_page: LabPage, name: str) -> tuple[Any, dict[str, Any]]:
     """Open NAME, restart the kernel and run all; wait for widgets and charts."""
-    open_notebook(page, lab, name)
+    page = lab_page.open(name)
     restart_and_run_all(page, timeout_s=RUN_TIMEOUT_S)
     state = wait_for_widgets(page)
     wait_for_charts(page)
-    return state
+    return page, state
 
 
 def problems_in(state: dict[str, Any], seen: dict[str, Any], blocked: list[str]) -> list[str]:
@@ -155,30 +142,33 @@ def problems_in(state: dict[str, Any], seen: dict[str, Any], blocked: list[str])
 
 
 @pytest.mark.parametrize("path", PARAMS)
-def test_notebook_runs_in_jupyterlab_offline(path: Path, browser: Any, lab: LabServer,
-                                             kept_pages: dict[str, OfflinePage]):
-    offline_page = OfflinePage(browser)
-    keep = False
+def test_notebook_runs_in_jupyterlab_offline(path: Path, lab_page: LabPage,
+                                             slider_moves: dict[str, Any]):
+    started = time.monotonic()
+    ok = False
     try:
-        page = offline_page.page
-        started = time.monotonic()
         try:
-            state = run_notebook(page, lab, path.name)
+            page, state = run_notebook(lab_page, path.name)
             seen = inspect(page)
         finally:  # a photograph of the page, whether or not the run finished
-            full_page_screenshot(page, SCREENSHOTS / f"{path.stem}.png")
-        problems = problems_in(state, seen, offline_page.offline.blocked)
+            if lab_page.page is not None:
+                full_page_screenshot(lab_page.page, SCREENSHOTS / f"{path.stem}.png")
+        problems = problems_in(state, seen, lab_page.offline.blocked)
         assert not problems, (
             f"{path.name} in JupyterLab ({time.monotonic() - started:.0f} s, screenshot "
             f"test-results/screenshots/{path.stem}.png):\n- " + "\n- ".join(problems)
-            + (f"\npage errors: {offline_page.console_errors[:5]}" if offline_page.console_errors else ""))
-        # the slider test can use this run instead of running the notebook again
-        keep = path == slider_notebook()
+            + (f"\npage errors: {lab_page.page_errors[:5]}" if lab_page.page_errors else ""))
+        ok = True
+        if path == slider_notebook():  # while it is open: test_moving_a_slider_redraws checks it
+            try:
+                slider_moves[path.name] = move_first_slider(page)
+            except Exception as exc:  # noqa: BLE001 - reported by the slider test
+                slider_moves[path.name] = exc
     finally:
-        if keep:
-            kept_pages[path.name] = offline_page
+        if ok:
+            lab_page.close_notebooks()
         else:
-            offline_page.close()
+            lab_page.discard()
 
 
 def slider_notebook() -> Path | None:
@@ -198,24 +188,26 @@ def test_moving_a_slider_redraws(request: pytest.FixtureRequest):
     path = slider_notebook()
     if path is None:
         pytest.skip(f"no {SLIDER_NOTEBOOK} yet and no other notebook uses a slider")
-    browser = request.getfixturevalue("browser")
-    lab: LabServer = request.getfixturevalue("lab")
-    kept_pages: dict[str, OfflinePage] = request.getfixturevalue("kept_pages")
-    offline_page = kept_pages.pop(path.name, None)
-    try:
-        if offline_page is None:  # not run (or failed) above: run it here
-            offline_page = OfflinePage(browser)
-            state = run_notebook(offline_page.page, lab, path.name)
+    lab_page: LabPage = request.getfixturevalue("lab_page")
+    moves: dict[str, Any] = request.getfixturevalue("slider_moves")
+    if path.name in moves:  # moved while the notebook test had it open
+        move = moves.pop(path.name)
+        blocked: list[str] = []
+    else:  # that test was not run, or failed: run the notebook here
+        try:
+            page, state = run_notebook(lab_page, path.name)
             assert not any(c["errors"] for c in state["cells"]), state
-        move = move_first_slider(offline_page.page)
-        assert move is not None, f"{path.name} shows no slider in JupyterLab"
-        assert move.readout_after != move.readout_before, (
-            f"the slider in {path.name} did not move (readout {move.readout_before!r})")
-        assert move.before, f"no Output widget beside the slider in {path.name}"
-        assert move.changed, (
-            f"moving the slider in {path.name} from {move.readout_before} to {move.readout_after} "
-            "did not change the widget output")
-        assert not offline_page.offline.blocked, offline_page.offline.blocked
-    finally:
-        if offline_page is not None:
-            offline_page.close()
+            move = move_first_slider(page)
+            blocked = list(lab_page.offline.blocked)
+        finally:
+            lab_page.discard()
+    if isinstance(move, Exception):
+        raise move
+    assert move is not None, f"{path.name} shows no slider in JupyterLab"
+    assert move.readout_after != move.readout_before, (
+        f"the slider in {path.name} did not move (readout {move.readout_before!r})")
+    assert move.before, f"no Output widget beside the slider in {path.name}"
+    assert move.changed, (
+        f"moving the slider in {path.name} from {move.readout_before} to {move.readout_after} "
+        "did not change the widget output")
+    assert not blocked, blocked
