@@ -97,10 +97,12 @@ def test_self_test_passes_for_sound_exercise_and_catches_broken_one(scores):
     assert make_q(scores).self_test() == []
     broken = Exercise("q2", "?", expected=lambda: 1.0, compare=choice())
     assert broken.self_test()  # a number cannot pass a text comparison
-    bad_mistake = Exercise(
-        "q3", "?", expected=lambda: 5.0, mistakes=[("same", lambda: 5.0, "never wrong")]
-    )
-    assert any("gives the right answer" in p for p in bad_mistake.self_test())
+    # a mistake that coincides with the right answer on this data is accepted, not flagged
+    same = Exercise("q3", "?", expected=lambda: 5.0, mistakes=[("same", lambda: 5.0, "equal here")])
+    assert same.self_test() == [] and same.check(5.0).correct
+    # a mistake that cannot be computed is reported
+    broken_mistake = Exercise("q4", "?", expected=lambda: 5.0, mistakes=[("boom", lambda: 1 / 0, "x")])
+    assert any("cannot be computed" in p for p in broken_mistake.self_test())
 
 
 def test_choice_members_boolean():
