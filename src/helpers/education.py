@@ -827,7 +827,8 @@ def _curve(pool: _Pool, background_weight: float, validity: float, shares: np.nd
     return pd.DataFrame(rows)
 
 
-_DEFAULT_SHARES = np.round(np.linspace(0.1, 1.0, 19), 2)
+#: Admit shares of the what-if: every 5 points from 10% to 100%, plus the profiles' shares.
+_DEFAULT_SHARES = np.unique(np.round(np.r_[np.linspace(0.1, 1.0, 19), [p.admit_share for p in INSTITUTION_PROFILES.values()]], 2))
 
 
 def selectivity_curve(outcomes: pd.DataFrame, cohort_year: int, background_weight: float = 0.5,
