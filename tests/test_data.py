@@ -263,6 +263,7 @@ def test_survey_nonresponse_coaching_and_pooling(seed: int) -> None:
     assert 0.70 <= _top2(resp["csat"]) <= 0.90
     seg_nps = resp.groupby("segment", observed=True)["nps"].apply(_nps)
     assert abs(_nps(resp["nps"]) - seg_nps.mean()) > 3
+    assert seg_nps["SMB"] < seg_nps["Mid-market"] < seg_nps["Enterprise"]
     sizes = df["segment"].value_counts()
     assert sizes.max() > 3 * sizes.min()
     coached = df["coached_by_agent"] == 1
