@@ -231,8 +231,8 @@ def test_nps_points_and_estimates_match_metrics():
 def test_nps_noise_table_shrinks_with_n():
     scores = np.array([10] * 40 + [8] * 40 + [3] * 20)
     t = c.nps_noise_table(scores, sizes=(25, 100, 400), draws=300)
-    # at n = 100 = N the half-width is 1.96 * SE of the full sample (brief: 40/20 -> ~15 points
-    # for 40 % promoters, 20 % detractors; here SE = sqrt((.4 + .2 - .04) / 100) = 7.48 points)
+    # 40 % promoters, 20 % detractors, n = 100: SE = sqrt((.4 + .2 - .2^2) / 100) = 7.48 points,
+    # so at n = N = 100 the half-width is 1.96 * 7.48 = 14.7 (NPS 20 +/- about 15)
     assert t.loc[1, "half_width_95"] == pytest.approx(1.959964 * 100 * math.sqrt(0.56 / 100), rel=1e-5)
     assert t["half_width_95"].is_monotonic_decreasing
     widths = t["sim_high"] - t["sim_low"]
@@ -301,9 +301,11 @@ def test_churn_by_and_cohort_survival_by_hand():
 
 def test_customer_profit_by_hand():
     p = c.customer_profit(_accounts())
-    # A: 3 * (10 - 4) - 3 = 15; B: 2 * 15 - 50 = -20; C: 3 * 4 - 0 = 12
-    assert p.to_dict() == pytest.approx({"A": 15.0, "B": -20.0, "C": 12.0})
-    assert c.customer_profit(_accounts(), include_acquisition=False)["B"] == pytest.approx(30.0)
+    # A: 3 * (10 - 4) = 18; B: 2 * (20 - 5) = 30; C: 3 * (5 - 1) = 12
+    assert p.to_dict() == pytest.approx({"A": 18.0, "B": 30.0, "C": 12.0})
+    # net of acquisition: A 18 - 3 = 15; B 30 - 50 = -20; C 12 - 0 = 12
+    net = c.customer_profit(_accounts(), include_acquisition=True)
+    assert net.to_dict() == pytest.approx({"A": 15.0, "B": -20.0, "C": 12.0})
 
 
 def test_profit_by_decile_by_hand():

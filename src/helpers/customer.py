@@ -532,7 +532,7 @@ def moment_churn_lift(
     ``failed`` (customers who failed it), ``churn_if_failed`` and ``churn_if_passed``
     (:func:`helpers.metrics.churn_rate`, in percent), ``gap_points`` (the difference) and
     ``lift`` = churn_if_failed / churn_if_passed (:func:`helpers.metrics.relative_lift`;
-    Seybold's moments of truth, domain brief section 3). With ``include_satisfaction`` an
+    Seybold, "Are You Measuring What Matters to Customers?"). With ``include_satisfaction`` an
     extra row (:data:`SATISFACTION_ROW`) treats a CSAT of 4-5 on the onboarding survey as
     "passed", to compare a satisfaction score with the behavioural moments. ``stage`` is the
     moment's position in the journey (0 for the satisfaction row). Sorted by lift, largest
@@ -695,7 +695,7 @@ def pooled_vs_mean_nps(table: pd.DataFrame) -> dict[str, float]:
 
     ``pooled`` = :func:`helpers.metrics.nps_from_counts` of the summed counts (the right
     answer for the whole); ``mean_of_groups`` = mean of the groups' NPS (the trap: a group of
-    100 weighs as much as a group of 1,000; domain brief section 4, averaging ratios).
+    100 weighs as much as a group of 1,000: the averaging-ratios trap).
     ``table`` is :func:`nps_table` output; an "All respondents" row is ignored.
     """
     _require(table, ("promoters", "passives", "detractors", "nps"), "table")
@@ -1070,14 +1070,17 @@ def retention_check(accounts: pd.DataFrame, months: int = 12) -> dict[str, Any]:
     }
 
 
-def customer_profit(accounts: pd.DataFrame, include_acquisition: bool = True) -> pd.Series:
-    """Profit per customer over the window: sum(revenue - cost_to_serve) - acquisition cost.
+def customer_profit(accounts: pd.DataFrame, include_acquisition: bool = False) -> pd.Series:
+    """Profit per customer over the window: sum(revenue - cost_to_serve).
 
-    The acquisition cost is on each customer's first row (also for customers acquired before
-    the window); ``include_acquisition=False`` leaves it out. The mean of the result is the
-    "average customer profit" of the domain brief (total profit / customers); use
+    The mean of the result is the "average customer profit" (total profit / customers; the
+    "Metrics That Matter", 2023, and data/README.md); use
     :func:`helpers.metrics.customer_profit_summary` for the median and deciles.
-    Returns a Series indexed by ``customer_id``, named ``profit``.
+    ``include_acquisition=True`` also subtracts the acquisition cost on each customer's first
+    row; it is left out by default because customers acquired before the window would carry
+    their whole acquisition cost against only the margin earned inside the window (CLV,
+    :func:`clv_by_segment`, accounts for it instead). Returns a Series indexed by
+    ``customer_id``, named ``profit``.
     """
     _require(accounts, ("customer_id", "revenue", "cost_to_serve", "acquisition_cost"), "accounts")
     margin = accounts["revenue"] - accounts["cost_to_serve"]

@@ -146,14 +146,13 @@ def _q5(accounts: pd.DataFrame) -> Exercise:
     mistakes = distinct_mistakes(compare, expected, [
         ("the mean (the average customer profit)", lambda: float(profit.mean()),
          "the mean is pulled up by a few very profitable customers; the median is the middle customer."),
-        ("the median without acquisition cost",
-         lambda: float(customer.customer_profit(accounts, include_acquisition=False).median()),
-         "subtract each customer's acquisition cost too."),
+        ("the median net of acquisition cost",
+         lambda: float(customer.customer_profit(accounts, include_acquisition=True).median()),
+         "here profit is revenue minus cost to serve; acquisition cost comes in with CLV."),
     ])
     return Exercise(
         "q5",
-        "What is the median profit per customer over the window (revenue - cost to serve - "
-        "acquisition cost)?",
+        "What is the median profit per customer over the window (revenue - cost to serve)?",
         expected=lambda: expected,
         compare=compare,
         hints=[
