@@ -471,7 +471,9 @@ def test_readme_documents_every_dataset_and_the_seed_42_answers() -> None:
         assert f"### {name}\n" in readme, name
         row = next(line for line in readme.splitlines() if line.startswith(f"| [`{name}.csv`]"))
         assert f"| {len(data.load(name)):,} |" in row, f"data/README.md: stale row count for {name}"
-        assert data_dictionary_markdown(name) in readme, f"data/README.md: stale table for {name}"
+        assert data_dictionary_markdown(name) in readme, (
+            f"data/README.md: stale table for {name}; paste "
+            f"helpers.validate.data_dictionary_markdown({name!r}) in its place")
     for agent in data.planted("support_contacts")["gaming_agents"]:
         assert agent in readme
     assert f"section {data.planted('assessments')['teach_to_test_section']}" in readme
