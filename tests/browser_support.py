@@ -12,7 +12,8 @@
   or returns the reason it cannot (the tests then skip with that reason).
 - :class:`Offline` aborts and records every request a page makes to a host other
   than 127.0.0.1/localhost.
-- The ``open_notebook`` / ``restart_and_run_all`` / ``inspect`` helpers drive a
+- :class:`LabPage` keeps one such page and opens notebook after notebook in it;
+  ``restart_and_run_all`` / ``inspect`` / ``move_first_slider`` drive and read a
   notebook through ``window.jupyterapp`` (``--LabApp.expose_app_in_browser``).
 """
 
@@ -310,8 +311,10 @@ JS_READY = f"""
 JS_RUN_ALL = f"""
 async () => {{
   const app = window.jupyterapp;
+  window.__mwRunError = null;
   await app.commands.execute('notebook:clear-all-cell-outputs');
-  app.commands.execute('notebook:restart-run-all');  // resolves only when the run ends
+  // resolves only when the run ends: do not wait here
+  app.commands.execute('notebook:restart-run-all').catch(e => {{ window.__mwRunError = String(e); }});
   return true;
 }}
 """
@@ -352,16 +355,9 @@ JS_STATE = f"""
   return {{
     kernel: kernel ? kernel.status : 'none',
     busy: w.sessionContext.kernelDisplayStatus,
+    runError: window.__mwRunError || null,
     cells,
   }};
-}}
-"""
-
-JS_SHUTDOWN = f"""
-async () => {{
-  const w = ({JS_PANEL})();
-  if (w) {{ await w.sessionContext.shutdown(); }}
-  return true;
 }}
 """
 
@@ -387,12 +383,6 @@ JS_CLOSE = """
   }
   return true;
 }
-"""
-
-JS_APP_READY = """
-() => !!(window.jupyterapp && window.jupyterapp.shell && window.jupyterapp.commands
-         && window.jupyterapp.commands.hasCommand('docmanager:open')
-         && window.jupyterapp.commands.hasCommand('notebook:restart-run-all'))
 """
 
 JS_INSPECT = """
@@ -511,6 +501,8 @@ def restart_and_run_all(page: Any, timeout_s: float = 180) -> dict[str, Any]:
         dismiss_dialogs(page)
         state = page.evaluate(JS_STATE)
         if state is not None:
+            if state.get("runError"):
+                raise RuntimeError(f"'Restart kernel and run all' failed: {state['runError']}")
             cells = state["cells"]
             failed = any(c["errors"] for c in cells)
             ran = all(c["count"] is not None for c in cells)
@@ -569,13 +561,6 @@ def full_page_screenshot(page: Any, path: Path, max_height: int = 16000) -> None
         page.screenshot(path=str(path), full_page=True)
     finally:
         page.set_viewport_size(size)
-
-
-def shutdown_kernel(page: Any) -> None:
-    try:
-        page.evaluate(JS_SHUTDOWN)
-    except Exception:  # noqa: BLE001 - best effort: the server shutdown stops it anyway
-        pass
 
 
 # --------------------------------------------------------------------------- #

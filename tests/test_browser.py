@@ -1,8 +1,8 @@
 """Every notebook, run in a real browser, offline: JupyterLab + headless Chromium.
 
-One JupyterLab server (on a temporary copy of notebooks/ and data/) and one
-Chromium serve the whole module. For each notebook the test opens
-``lab/tree/NAME.ipynb``, restarts the kernel and runs all cells, then checks:
+One JupyterLab server (on a temporary copy of notebooks/ and data/), one
+Chromium and one page serve the whole session. For each notebook the test opens
+it (``lab/tree/NAME.ipynb``), restarts the kernel and runs all cells, then checks:
 
 - every code cell ran and none shows an error (no error output, no traceback on stderr);
 - every chart (``div.mw-chart img``, see helpers.charts) decoded, with alt text,
@@ -38,7 +38,6 @@ from browser_support import (
     launch_chromium,
     move_first_slider,
     notebook_paths,
-    open_notebook,
     restart_and_run_all,
     wait_for_charts,
     wait_for_widgets,
