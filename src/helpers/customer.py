@@ -761,7 +761,8 @@ def nps_noise_table(
     For each n in ``sizes`` (default :data:`NOISE_SIZES`): ``half_width_95`` = 1.96 * SE_n
     with SE_n = SE_N * sqrt(N / n), SE_N from :func:`helpers.metrics.nps_standard_error` on
     all N answers (the SE formula scales with 1 / sqrt(n)); ``sim_low``/``sim_high`` = 2.5th
-    and 97.5th percentiles of :func:`nps_sample_estimates` (one random stream per size, so a
+    and 97.5th percentiles (values that simulated surveys actually took) of
+    :func:`nps_sample_estimates` (one random stream per size, so a
     size gives the same surveys here and in :func:`nps_noise_chart`); ``share_off_by_10`` = percent of simulated
     surveys more than 10 NPS points from the full NPS. The full NPS is in ``.attrs["nps"]``.
     """
@@ -775,8 +776,8 @@ def nps_noise_table(
         rows.append({
             "n": int(n),
             "half_width_95": _z95() * se_full * np.sqrt(pts.size / n),
-            "sim_low": float(np.percentile(est, 2.5)),
-            "sim_high": float(np.percentile(est, 97.5)),
+            "sim_low": float(np.percentile(est, 2.5, method="inverted_cdf")),
+            "sim_high": float(np.percentile(est, 97.5, method="inverted_cdf")),
             "share_off_by_10": 100.0 * float(np.mean(np.abs(est - full) > 10)),
         })
     out = pd.DataFrame(rows)
@@ -801,7 +802,7 @@ def _noise_frames(points: np.ndarray, sizes: Sequence[int], draws: int, seed: in
         keep = counts > 0
         hists.append(pd.DataFrame({"n": int(n), "start": edges[:-1][keep], "end": edges[1:][keep],
                                    "surveys": counts[keep]}))
-        lo, hi = np.percentile(est, [2.5, 97.5])
+        lo, hi = np.percentile(est, [2.5, 97.5], method="inverted_cdf")
         lines.append(pd.DataFrame({"n": int(n), "x": [full, lo, hi], "dash": ["all", "95%", "95%"]}))
     return pd.concat(hists, ignore_index=True), pd.concat(lines, ignore_index=True), full
 
