@@ -217,12 +217,17 @@ def test_chart_and_widget_view(real):
     card = sc.assess(measured, sector)
     spec = sc.balance_chart(card).to_dict()
     assert spec["description"].startswith(f"Balance of {len(card)} metric pairs")
+    assert set(spec["datasets"]) == {"mw_points", "mw_zone", "mw_rules"}
     view = sc.balance_view(measured, sector)
+    view(3.0, 3.0)
     t0 = time.perf_counter()
-    chart = view(1.0, 1.0)
-    assert time.perf_counter() - t0 < 0.5
-    n = int(sc.assess(measured, sector, 1.0, 1.0)["flag"].sum())
-    assert chart.to_dict()["title"].startswith(f"{n} flag")
+    for move in (0.5, 1.0, 4.0, 10.0):
+        chart = view(move, 1.0)
+    assert (time.perf_counter() - t0) / 4 < 0.1, "a slider move must cost well under 100 ms before drawing"
+    n = int(sc.assess(measured, sector, 10.0, 1.0)["flag"].sum())
+    assert chart["title"].startswith(f"{n} flag") and chart["description"].startswith("Balance of")
+    assert chart["datasets"]["mw_zone"][0]["x"] == 10.0
+    assert chart["config"] == spec["config"]  # the workbook theme is kept
 
 
 def test_period_must_be_in_the_data():

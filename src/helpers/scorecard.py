@@ -580,61 +580,92 @@ def explain_flags(card: pd.DataFrame) -> list[str]:
 # ======================================================================================
 
 
+_X = "metric change (good direction, %)"
+_Y = "counter change (good direction, %)"
+_STATUS_COLOURS = {FLAG: "#D55E00", IMPROVED: "#009E73", WATCH: "#E69F00", WORSE: "#CC79A7", STEADY: "#56B4E9"}
+
+
 def _balance_frame(card: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame({
         "metric": card["label"].to_numpy(),
         "role": card["role"].to_numpy(),
-        "metric change (good direction, %)": np.round(card["good_change"].to_numpy(dtype="float64"), 2),
-        "counter change (good direction, %)": np.round(card["counter_good_change"].to_numpy(dtype="float64"), 2),
+        _X: np.round(card["good_change"].to_numpy(dtype="float64"), 2),
+        _Y: np.round(card["counter_good_change"].to_numpy(dtype="float64"), 2),
         "status": card["status"].to_numpy(),
     })
-    return frame.dropna(subset=["metric change (good direction, %)", "counter change (good direction, %)"])
+    return frame.dropna(subset=[_X, _Y])
 
 
-def balance_chart(card: pd.DataFrame, move_threshold: float = 3.0, warn_threshold: float = 3.0,
-                  *, title: str | None = None, width: int = 440, height: int = 320) -> alt.LayerChart:
-    """Each pair as a point: x = the metric's change in its good direction, y = the
-    counter-metric's. Bottom right (improved, counter worse) is the flag zone; dashed lines
-    mark the thresholds."""
+def _span(frame: pd.DataFrame, move_threshold: float, warn_threshold: float) -> float:
+    biggest = float(np.nanmax(np.abs(frame[[_X, _Y]].to_numpy()))) * 1.15 if len(frame) else 0.0
+    return max(5.0, biggest, move_threshold * 1.5, warn_threshold * 1.5)
+
+
+def _balance_data(card: pd.DataFrame, move_threshold: float, warn_threshold: float, span: float
+                  ) -> tuple[dict[str, list[dict[str, Any]]], str, int]:
+    """The chart's named datasets, its description and the number of flags."""
     frame = _balance_frame(card)
-    x, y = "metric change (good direction, %)", "counter change (good direction, %)"
     n_flag = int((frame["status"] == FLAG).sum())
     desc = (f"Balance of {len(frame)} metric pairs: {n_flag} flagged. " + "; ".join(
         f"{name}: metric {mx:+.1f}%, counter {cy:+.1f}%, {status}"
-        for name, mx, cy, status in zip(frame["metric"], frame[x], frame[y], frame["status"])))
-    span = max(5.0, float(np.nanmax(np.abs(frame[[x, y]].to_numpy()))) * 1.15 if len(frame) else 5.0,
-               move_threshold * 1.5, warn_threshold * 1.5)
+        for name, mx, cy, status in zip(frame["metric"], frame[_X], frame[_Y], frame["status"])))
+    datasets = {
+        "mw_points": frame.to_dict(orient="records"),
+        "mw_zone": [{"x": float(move_threshold), "x2": span, "y": -span, "y2": -float(warn_threshold)}],
+        "mw_rules": [{"value": float(move_threshold), "h": -float(warn_threshold), "z": 0.0}],
+    }
+    return datasets, desc, n_flag
+
+
+def balance_chart(card: pd.DataFrame, move_threshold: float = 3.0, warn_threshold: float = 3.0,
+                  *, title: str | None = None, width: int = 440, height: int = 320,
+                  span: float | None = None) -> alt.LayerChart:
+    """Each pair as a point: x = the metric's change in its good direction, y = the
+    counter-metric's. Bottom right (improved, counter worse) is the flag zone; dashed lines
+    mark the thresholds. ``span`` fixes the axes to +-span (default: fitted to the data)."""
+    span = span if span is not None else _span(_balance_frame(card), move_threshold, warn_threshold)
+    datasets, desc, _ = _balance_data(card, move_threshold, warn_threshold, span)
     scale = alt.Scale(domain=[-span, span])
-    zone = pd.DataFrame({"x": [move_threshold], "x2": [span], "y": [-span], "y2": [-warn_threshold]})
-    shade = alt.Chart(zone).mark_rect(color="#D55E00", opacity=0.08).encode(
-        x=alt.X("x:Q", scale=scale, title=x), x2="x2:Q", y=alt.Y("y:Q", scale=scale, title=y), y2="y2:Q")
-    rules = pd.DataFrame({"value": [move_threshold], "h": [-warn_threshold]})
-    vrule = alt.Chart(rules).mark_rule(strokeDash=[6, 4], color="#444").encode(x=alt.X("value:Q", scale=scale))
-    hrule = alt.Chart(rules).mark_rule(strokeDash=[6, 4], color="#444").encode(y=alt.Y("h:Q", scale=scale))
-    zero = pd.DataFrame({"z": [0.0]})
-    axes = (alt.Chart(zero).mark_rule(color="#bbb").encode(x=alt.X("z:Q", scale=scale))
-            + alt.Chart(zero).mark_rule(color="#bbb").encode(y=alt.Y("z:Q", scale=scale)))
+    points_data, zone_data, rules_data = (alt.NamedData(name=n) for n in ("mw_points", "mw_zone", "mw_rules"))
+    shade = alt.Chart(zone_data).mark_rect(color="#D55E00", opacity=0.08).encode(
+        x=alt.X("x:Q", scale=scale, title=_X), x2="x2:Q", y=alt.Y("y:Q", scale=scale, title=_Y), y2="y2:Q")
+    axes = (alt.Chart(rules_data).mark_rule(color="#bbb").encode(x=alt.X("z:Q", scale=scale))
+            + alt.Chart(rules_data).mark_rule(color="#bbb").encode(y=alt.Y("z:Q", scale=scale)))
+    vrule = alt.Chart(rules_data).mark_rule(strokeDash=[6, 4], color="#444").encode(x=alt.X("value:Q", scale=scale))
+    hrule = alt.Chart(rules_data).mark_rule(strokeDash=[6, 4], color="#444").encode(y=alt.Y("h:Q", scale=scale))
     colour = alt.Color("status:N", title="status",
-                       scale=alt.Scale(domain=[FLAG, IMPROVED, WATCH, WORSE, STEADY],
-                                       range=["#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9"]))
-    points = alt.Chart(frame).mark_point(size=140, filled=True).encode(
-        x=alt.X(f"{x}:Q", scale=scale), y=alt.Y(f"{y}:Q", scale=scale), color=colour,
-        shape=alt.Shape("role:N", title="role", scale=alt.Scale(domain=["north star", "driver"], range=["square", "circle"])),
-        tooltip=list(frame.columns))
-    labels = alt.Chart(frame).mark_text(align="left", dx=8, dy=-8, fontSize=11, color="#333").encode(
-        x=alt.X(f"{x}:Q", scale=scale), y=alt.Y(f"{y}:Q", scale=scale), text="metric:N")
+                       scale=alt.Scale(domain=list(_STATUS_COLOURS), range=list(_STATUS_COLOURS.values())))
+    shape = alt.Shape("role:N", title="role", scale=alt.Scale(domain=["north star", "driver"], range=["square", "circle"]))
+    points = alt.Chart(points_data).mark_point(size=140, filled=True).encode(
+        x=alt.X(f"{_X}:Q", scale=scale), y=alt.Y(f"{_Y}:Q", scale=scale), color=colour, shape=shape,
+        tooltip=["metric:N", "role:N", f"{_X}:Q", f"{_Y}:Q", "status:N"])
+    labels = alt.Chart(points_data).mark_text(align="left", dx=8, dy=-8, fontSize=11, color="#333").encode(
+        x=alt.X(f"{_X}:Q", scale=scale), y=alt.Y(f"{_Y}:Q", scale=scale), text="metric:N")
     return alt.layer(shade, axes, vrule, hrule, points, labels).properties(
         title=title or "Did a metric improve at its counter-metric's expense?", description=desc,
-        width=width, height=height)
+        width=width, height=height, datasets=datasets)
 
 
-def balance_view(measured: pd.DataFrame, sector: str) -> Callable[[float, float], alt.LayerChart]:
-    """Widget callback: ``view(move_threshold, warn_threshold)`` -> the balance chart."""
-    def view(move_threshold: float, warn_threshold: float) -> alt.LayerChart:
+def balance_view(measured: pd.DataFrame, sector: str, max_threshold: float = 15.0) -> Callable[[float, float], dict[str, Any]]:
+    """Widget callback: ``view(move_threshold, warn_threshold)`` -> the balance chart as a
+    Vega-Lite spec (for :func:`helpers.charts.show`).
+
+    The chart is built once; each call re-assesses the pairs and swaps in new data, title
+    and description (a few milliseconds), so a slider move only pays for drawing. The
+    axes are fixed for thresholds up to ``max_threshold`` so they do not jump."""
+    card0 = assess(measured, sector)
+    span = _span(_balance_frame(card0), max_threshold, max_threshold)
+    base = balance_chart(card0, span=span).to_dict()
+
+    def view(move_threshold: float, warn_threshold: float) -> dict[str, Any]:
         card = assess(measured, sector, move_threshold, warn_threshold)
-        n = int(card["flag"].sum())
-        return balance_chart(card, move_threshold, warn_threshold,
-                             title=f"{n} flag{'s' if n != 1 else ''} at move {move_threshold:g}% / warn {warn_threshold:g}%")
+        datasets, desc, n = _balance_data(card, move_threshold, warn_threshold, span)
+        spec = dict(base)
+        spec["datasets"] = datasets
+        spec["description"] = desc
+        spec["title"] = f"{n} flag{'s' if n != 1 else ''} at move {move_threshold:g}% / warn {warn_threshold:g}%"
+        return spec
+
     return view
 
 
