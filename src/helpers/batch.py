@@ -302,6 +302,12 @@ class RunSpec:
     origin: str = ""
     sources: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.notebook is not None and not isinstance(self.notebook, Path):
+            self.notebook = Path(self.notebook)
+        if not self.notebook_ref:
+            self.notebook_ref = str(self.notebook) if self.notebook is not None else ""
+
     def where(self) -> str:
         prefix = f"{self.config}: " if self.config else ""
         return f"{prefix}run {self.name!r}"
