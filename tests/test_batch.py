@@ -406,7 +406,7 @@ def test_run_folders_are_sanitized_and_complete(class_batch):
         assert any(f.endswith(".ipynb") for f in files) and any(f.endswith(".html") for f in files)
     run = json.loads((out / "Zoe" / "run.json").read_text())
     assert run["name"] == "Zoë" and run["parameters"] == {"seed": 5, "name": "Zoë", "rate": 1.0, "interactive": False}
-    assert json.loads((out / "Zoe" / "result.json").read_text()) == {"value": 79, "name": "Zoë", "rate": 1.0, "seed": 5}
+    assert json.loads((out / "Zoe" / "result.json").read_text()) == {"value": 79, "name": "Zoë", "rate": 1.0, "seed": 5, "cwd": "fixtures"}
     assert tmp_leftovers(out) == []
 
 
@@ -422,6 +422,7 @@ def test_summary_csv(class_batch):
     # the results record's figures become columns ('name' clashes with a fixed column)
     assert rows[0]["value"] == "30" and rows[0]["share"] == "0.3"
     assert rows[1]["result_name"] == "Eve" and rows[1]["share"] == ""
+    assert rows[1]["cwd"] == "fixtures", "the kernel runs in the notebook's own folder"
     assert rows[4]["value"] == "" and rows[4]["status"] == "failed"
 
 
