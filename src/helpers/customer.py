@@ -1034,13 +1034,14 @@ def cohort_survival(accounts: pd.DataFrame, start_month: str, months: int = 12) 
     _require(accounts, _ACCOUNT_COLS, "accounts")
     start = pd.Period(start_month, freq="M")
     last = start + (int(months) - 1)
-    month = pd.PeriodIndex(accounts["month"], freq="M")
-    if last > month.max():
-        raise ValueError(f"the data end in {month.max()}; {months} months from {start} need data up to {last}")
-    cohort = accounts.loc[(month == start) & (accounts["new_this_month"] == 0), "customer_id"]
+    month = accounts["month"].astype(str).str[:7]  # "YYYY-MM" text sorts like the months
+    data_end = pd.Period(month.max(), freq="M")
+    if last > data_end:
+        raise ValueError(f"the data end in {data_end}; {months} months from {start} need data up to {last}")
+    cohort = accounts.loc[(month == str(start)).to_numpy() & (accounts["new_this_month"] == 0).to_numpy(), "customer_id"]
     if cohort.empty:
         raise ValueError(f"no customer was on board at the start of {start}")
-    still = accounts.loc[(month == last) & (accounts["active"] == 1), "customer_id"]
+    still = accounts.loc[(month == str(last)).to_numpy() & (accounts["active"] == 1).to_numpy(), "customer_id"]
     return 100.0 * float(cohort.isin(still).sum()) / float(len(cohort))
 
 
@@ -1056,9 +1057,9 @@ def retention_check(accounts: pd.DataFrame, months: int = 12) -> dict[str, Any]:
     """
     _require(accounts, _ACCOUNT_COLS, "accounts")
     churn = float(churn_by(accounts)["churn_rate"].iloc[0])
-    months_seen = pd.PeriodIndex(accounts["month"], freq="M")
-    first = months_seen.min()
-    k = int(min(months, months_seen.max().ordinal - first.ordinal + 1))
+    text = accounts["month"].astype(str).str[:7]
+    first, data_end = pd.Period(text.min(), freq="M"), pd.Period(text.max(), freq="M")
+    k = int(min(months, data_end.ordinal - first.ordinal + 1))
     c = churn / 100.0
     return {
         "monthly_churn": churn,
