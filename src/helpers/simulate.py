@@ -8,14 +8,20 @@ indicators), not calibrated forecasts of any real organisation.
 1. **A team under a target** (notebook 01): :func:`simulate_team`,
    :func:`team_chart`, :func:`team_view`, :func:`pressure_sweep`, :func:`sweep_chart`.
 2. **League tables of noise** (notebook 02): :func:`league_table`,
-   :func:`top_quartile_persistence`, :func:`rank_stability`, :func:`league_chart`,
-   :func:`stability_chart`, :func:`league_view`, :func:`funnel_frame`,
-   :func:`funnel_chart`.
+   :func:`top_quartile_persistence`, :func:`spearman`, :func:`rank_stability`,
+   :func:`league_chart`, :func:`stability_chart`, :func:`league_view`, and funnel plots:
+   :func:`agent_csat_counts`, :func:`funnel_frame`, :func:`funnel_chart`.
 3. **Scoring a metric set** (notebook 03): :class:`Guardrail`, :class:`MetricSet`,
-   :func:`flag_agents`, :func:`score_metric_set`, :func:`scorecard_chart`,
-   :func:`scorecard_view`, and the cross-selling scenario :func:`cross_sell_scenario`,
-   :func:`detect_fake_accounts`, :func:`score_fake_account_detection`,
-   :func:`employee_summary`, :func:`cross_sell_chart`.
+   :func:`build_metric_set`, :func:`flag_agents`, :func:`score_metric_set`,
+   :func:`scorecard_chart`, :func:`scorecard_view`, and the cross-selling scenario
+   :func:`cross_sell_scenario`, :func:`detect_fake_accounts`,
+   :func:`score_fake_account_detection`, :func:`employee_summary`,
+   :func:`cross_sell_chart`.
+
+Widget callbacks (one per notebook, each meant to answer within 100 ms at default
+sizes, chart drawing included): :func:`team_view`, :func:`league_view`,
+:func:`scorecard_view`. The charts they redraw are :class:`FastChart` objects, plain
+Vega-Lite specs that skip Altair's slow object model.
 
 Every random draw comes from ``np.random.default_rng(seed)``: the same arguments give
 the same result. Every function is vectorized over agents (and simulations); the only
@@ -37,8 +43,8 @@ import pandas as pd
 from . import charts, metrics
 
 __all__ = [
-    # notebook 01
     "FastChart",
+    # notebook 01
     "TeamRun",
     "simulate_team",
     "team_chart",
