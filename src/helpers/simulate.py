@@ -156,12 +156,11 @@ class FastChart:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """JSON-safe records of a small frame (numpy scalars become Python ones)."""
+    """JSON-safe records of a small frame (``tolist`` gives Python scalars)."""
     charts.ensure_small(frame)
-    out = []
-    for row in frame.to_dict("records"):
-        out.append({k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()})
-    return out
+    columns = [str(c) for c in frame.columns]
+    values = [frame[c].to_numpy().tolist() for c in frame.columns]
+    return [dict(zip(columns, row)) for row in zip(*values)]
 
 
 def _q(field: str, title: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -378,19 +377,22 @@ def team_summary(run: TeamRun) -> dict[str, float]:
     With ``target_start = 1`` there is no "before": the first period is used.
     """
     p = run.periods
-    before = p[~p["target_on"]]
-    if before.empty:
-        before = p.iloc[:1]
+    on = p["target_on"].to_numpy(dtype=bool)
+    before = ~on if (~on).any() else np.arange(len(p)) == 0
     window = int(run.params.get("window", 4))
-    after = p[p["target_on"]].tail(window)
+    after = np.flatnonzero(on)[-window:]
+
+    def mean(column: str, rows: np.ndarray) -> float:
+        return float(p[column].to_numpy(dtype=float)[rows].mean())
+
     return {
-        "handle_time_before": float(before["handle_time_min"].mean()),
-        "handle_time_after": float(after["handle_time_min"].mean()),
-        "fcr_before": float(before["fcr_pct"].mean()),
-        "fcr_after": float(after["fcr_pct"].mean()),
-        "repeat_before": float(before["repeat_pct"].mean()),
-        "repeat_after": float(after["repeat_pct"].mean()),
-        "gamed_after": float(after["gamed_pct"].mean()),
+        "handle_time_before": mean("handle_time_min", before),
+        "handle_time_after": mean("handle_time_min", after),
+        "fcr_before": mean("fcr_pct", before),
+        "fcr_after": mean("fcr_pct", after),
+        "repeat_before": mean("repeat_pct", before),
+        "repeat_after": mean("repeat_pct", after),
+        "gamed_after": mean("gamed_pct", after),
     }
 
 
@@ -769,8 +771,11 @@ def stability_chart(stability: pd.DataFrame, *, highlight: int | None = None, wi
 
 
 @lru_cache(maxsize=32)
-def _cached_stability(n_agents: int, skill_sd: float, seed: int) -> pd.DataFrame:
-    return rank_stability(n_agents=n_agents, skill_sd=skill_sd, n_sims=200, seed=seed)
+def _cached_stability_spec(n_agents: int, skill_sd: float, seed: int) -> dict[str, Any]:
+    """The rank-stability panel of :func:`league_view` (without the marked size): it
+    depends on the team, not on the slider, so it is computed once per team."""
+    stability = rank_stability(n_agents=n_agents, skill_sd=skill_sd, n_sims=200, seed=seed)
+    return stability_chart(stability).spec
 
 
 def league_view(
@@ -782,9 +787,13 @@ def league_view(
     """Widget callback of notebook 02: a league table at ``surveys`` per agent next to
     the rank-stability curve (computed once per team and cached) with that size marked."""
     table = league_table(n_agents=n_agents, surveys=surveys, skill_sd=skill_sd, seed=seed)
-    stability = _cached_stability(int(n_agents), float(skill_sd), int(seed)).copy()
     left = league_chart(table).spec
-    right = stability_chart(stability, highlight=surveys).spec
+    cached = _cached_stability_spec(int(n_agents), float(skill_sd), int(seed))
+    right = {
+        **cached,
+        "layer": [*cached["layer"], *_rule(float(surveys), axis="x")],
+        "title": {**cached["title"], "subtitle": f"dashed vertical line: {surveys} surveys"},
+    }
     return FastChart(
         {
             "hconcat": [{k: v for k, v in part.items() if k not in ("$schema", "config", "description")} for part in (left, right)],
