@@ -152,8 +152,11 @@ def test_load_errors(tmp_path: Path) -> None:
     with pytest.raises(DataValidationError) as info3:
         data.load("assessments", data_dir=tmp_path)
     assert info3.value.column == "pre_score" and info3.value.rows == (4,)
-    with pytest.raises(TypeError, match="size parameters"):
-        data.load("assessments", data_dir=DATA, n_sections=5)
+    # sizes are ignored for files (notebooks pass them either way), but must be spelled right
+    pd.testing.assert_frame_equal(data.load("assessments", data_dir=DATA, n_sections=5),
+                                  data.load("assessments", data_dir=DATA))
+    with pytest.raises(TypeError, match="unknown size parameter"):
+        data.load("assessments", data_dir=DATA, n_sectons=5)
     with pytest.raises(ValueError, match="seed"):
         data.load("assessments", seed=-1)
     with pytest.raises(ValueError, match="n_sections"):

@@ -1036,16 +1036,17 @@ def load(name: str, seed: int = 42, data_dir: str | Path = "", **sizes: Any) -> 
     * ``data_dir`` empty: generate it from ``seed`` (and ``sizes``), write it to CSV text and
       read that back through the validator, so the frame is identical (dtypes included) to
       reading the committed ``data/<name>.csv`` for seed 42.
-    * ``data_dir`` given: read and validate ``<data_dir>/<name>.csv`` (``seed`` is not used;
-      ``sizes`` are not allowed).
+    * ``data_dir`` given: read and validate ``<data_dir>/<name>.csv`` (``seed`` and ``sizes``
+      are not used, so a notebook can pass its parameters either way).
 
     Raises :class:`helpers.validate.DataValidationError` with a one-line message for bad
     input.
     """
     _generator(name)
     if data_dir not in ("", None):
-        if sizes:
-            raise TypeError("size parameters apply only to generated data, not to data_dir files")
+        # Sizes describe generated data only; a notebook passes its size parameters
+        # either way, so they are checked for spelling and otherwise not used here.
+        _check_size_names([name], sizes)
         return read_csv_validated(Path(data_dir) / f"{name}.csv", name)
     seed = _check_seed(seed)
     key = (name, seed, tuple(sorted(sizes.items())))
