@@ -69,3 +69,12 @@ def test_layered_chart_with_reference_rule():
              + charts.reference_rule(15, label="target")).properties(description="rate vs target")
     bundle, _ = charts.render_bundle(chart.to_dict())
     assert "target" in bundle["image/svg+xml"]
+
+
+def test_line_chart_keeps_one_legend_and_plain_titles():
+    chart = charts.line_chart(small(), "week:Q", "rate:Q", color="group:N", title="t", description="d")
+    enc = chart.to_dict()["encoding"]
+    assert enc["x"]["title"] == "week" and enc["y"]["title"] == "rate"
+    # colour and dash share one legend: neither is switched off
+    assert enc["color"].get("legend", {}) is not None and enc["strokeDash"].get("legend", {}) is not None
+    assert enc["color"]["title"] == enc["strokeDash"]["title"] == "group"

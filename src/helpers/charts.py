@@ -172,6 +172,11 @@ def ensure_small(data: pd.DataFrame, what: str = "chart data") -> pd.DataFrame:
     return data
 
 
+def _title(shorthand: str, given: str | None) -> str:
+    """An axis or legend title: the one given, else the field name without its type."""
+    return given if given else shorthand.split(":")[0].replace("_", " ")
+
+
 def _tooltip(data: pd.DataFrame, fields: Iterable[str] | None) -> list[str]:
     return list(fields) if fields is not None else list(data.columns)
 
@@ -187,19 +192,22 @@ def line_chart(
     x_title: str | None = None,
     y_title: str | None = None,
     y_format: str | None = None,
+    color_title: str | None = None,
     width: int = 480,
     height: int = 260,
 ) -> alt.Chart:
     """Lines (with points) of aggregated ``data``; ``color`` splits series."""
     ensure_small(data)
     enc: dict[str, Any] = {
-        "x": alt.X(x, title=x_title or x),
-        "y": alt.Y(y, title=y_title or y, axis=alt.Axis(format=y_format) if y_format else alt.Undefined),
+        "x": alt.X(x, title=_title(x, x_title)),
+        "y": alt.Y(y, title=_title(y, y_title), axis=alt.Axis(format=y_format) if y_format else alt.Undefined),
         "tooltip": _tooltip(data, None),
     }
     if color:
-        enc["color"] = alt.Color(color, title=color)
-        enc["strokeDash"] = alt.StrokeDash(color, legend=None)
+        # colour and dash on the same field merge into one legend (dashes help
+        # readers who cannot tell the colours apart)
+        enc["color"] = alt.Color(color, title=_title(color, color_title))
+        enc["strokeDash"] = alt.StrokeDash(color, title=_title(color, color_title))
     return (
         alt.Chart(data)
         .mark_line(point=True)
@@ -225,12 +233,12 @@ def bar_chart(
 ) -> alt.Chart:
     """Bars of aggregated ``data``: ``x`` categories, ``y`` values (or swapped)."""
     ensure_small(data)
-    cat = alt.X(x, title=x_title or x, sort=sort) if not horizontal else alt.Y(x, title=x_title or x, sort=sort)
-    val = alt.Y(y, title=y_title or y) if not horizontal else alt.X(y, title=y_title or y)
+    cat = alt.X(x, title=_title(x, x_title), sort=sort) if not horizontal else alt.Y(x, title=_title(x, x_title), sort=sort)
+    val = alt.Y(y, title=_title(y, y_title)) if not horizontal else alt.X(y, title=_title(y, y_title))
     enc: dict[str, Any] = {"x": cat, "y": val} if not horizontal else {"y": cat, "x": val}
     enc["tooltip"] = _tooltip(data, None)
     if color:
-        enc["color"] = alt.Color(color, title=color)
+        enc["color"] = alt.Color(color, title=_title(color, None))
     return (
         alt.Chart(data)
         .mark_bar()
@@ -256,14 +264,14 @@ def scatter_chart(
     """Points of aggregated ``data`` (for example one point per agent)."""
     ensure_small(data)
     enc: dict[str, Any] = {
-        "x": alt.X(x, title=x_title or x, scale=alt.Scale(zero=False)),
-        "y": alt.Y(y, title=y_title or y, scale=alt.Scale(zero=False)),
+        "x": alt.X(x, title=_title(x, x_title), scale=alt.Scale(zero=False)),
+        "y": alt.Y(y, title=_title(y, y_title), scale=alt.Scale(zero=False)),
         "tooltip": _tooltip(data, None),
     }
     if color:
-        enc["color"] = alt.Color(color, title=color)
+        enc["color"] = alt.Color(color, title=_title(color, None))
     if shape:
-        enc["shape"] = alt.Shape(shape, title=shape)
+        enc["shape"] = alt.Shape(shape, title=_title(shape, None))
     return (
         alt.Chart(data)
         .mark_point()
