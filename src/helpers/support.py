@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import altair as alt
-import numpy as np
 import pandas as pd
 
 from . import charts

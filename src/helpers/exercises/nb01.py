@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
 
 import pandas as pd
 
@@ -30,21 +29,6 @@ def gaming_suspects(agents: pd.DataFrame, contacts: pd.DataFrame) -> list[str]:
     return sorted(agents.loc[fast & repeats, "agent_id"].astype(str))
 
 
-def _distinct(
-    expected: Callable[[], Any], compare: Callable[[Any, Any], Any], mistakes: list[tuple[str, Callable[[], Any], str]]
-) -> list[tuple[str, Callable[[], Any], str]]:
-    """Keep only the known mistakes that give a wrong answer on this run's data."""
-    value = expected()
-    kept = []
-    for label, wrong, message in mistakes:
-        try:
-            if compare(wrong(), value) is not None:
-                kept.append((label, wrong, message))
-        except Exception:
-            continue
-    return kept
-
-
 def exercises(run: TeamRun, contacts: pd.DataFrame, agents: pd.DataFrame) -> ExerciseSet:
     """Exercises on this run's simulated team and support-contact data.
 
@@ -65,42 +49,30 @@ def exercises(run: TeamRun, contacts: pd.DataFrame, agents: pd.DataFrame) -> Exe
         return gaming_suspects(agents, contacts)
 
     q1_compare = number(abs_tol=0.05)
-    q1_mistakes = _distinct(
-        fall_in_handle_time,
-        q1_compare,
-        [
+    q1_mistakes = [
             ("after minus before", lambda: -fall_in_handle_time(),
              "the question asks how much it fell, so a fall is a positive number"),
             ("the change from the first to the last period only",
              lambda: float(run.periods["handle_time_min"].iloc[0] - run.periods["handle_time_min"].iloc[-1]),
              f"compare the mean of all periods before the target with the mean of the last {window} periods"),
-        ],
-    )
+        ]
     q2_compare = number(abs_tol=0.1)
-    q2_mistakes = _distinct(
-        fall_in_fcr,
-        q2_compare,
-        [
+    q2_mistakes = [
             ("a relative change in percent", lambda: 100 * fall_in_fcr() / summary["fcr_before"],
              "give the difference in percentage points, not the change relative to the starting level"),
             ("after minus before", lambda: -fall_in_fcr(), "a fall is a positive number here"),
             ("the share of contacts gamed", lambda: summary["gamed_after"],
              "that is the hidden cause; the question asks for the customer outcome, fcr_pct"),
-        ],
-    )
+        ]
     q3_compare = members()
-    q3_mistakes = _distinct(
-        suspects,
-        q3_compare,
-        [
+    q3_mistakes = [
             ("every agent faster than the median",
              lambda: agents.loc[agents["handle_time_min"] < agents["handle_time_min"].median(), "agent_id"].tolist(),
              "being quicker than average is no evidence of gaming: add the repeat-contact condition"),
             ("only the repeat-contact condition",
              lambda: agents.loc[agents["repeat_pct"] > REPEAT_FACTOR * contacts["repeat_within_7d"].mean() * 100, "agent_id"].tolist(),
              "some slow agents also see customers come back; the signature of gaming is both at once"),
-        ],
-    )
+        ]
 
     return ExerciseSet(
         Exercise(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
 
 import pandas as pd
 
@@ -10,21 +9,6 @@ from . import Exercise, ExerciseSet, Reflection, members, number
 from .. import metrics
 
 __all__ = ["exercises"]
-
-
-def _distinct(
-    expected: Callable[[], Any], compare: Callable[[Any, Any], Any], mistakes: list[tuple[str, Callable[[], Any], str]]
-) -> list[tuple[str, Callable[[], Any], str]]:
-    """Keep only the known mistakes that give a wrong answer on this run's data."""
-    value = expected()
-    kept = []
-    for label, wrong, message in mistakes:
-        try:
-            if compare(wrong(), value) is not None:
-                kept.append((label, wrong, message))
-        except Exception:
-            continue
-    return kept
 
 
 def exercises(table: pd.DataFrame, funnel: pd.DataFrame) -> ExerciseSet:
@@ -49,37 +33,25 @@ def exercises(table: pd.DataFrame, funnel: pd.DataFrame) -> ExerciseSet:
         return int((wide[1] & wide[2]).sum())
 
     limit_compare = number(abs_tol=0.1)
-    limit_mistakes = _distinct(
-        lambda: limit(1.96),
-        limit_compare,
-        [
+    limit_mistakes = [
             ("the 99.8% limit", lambda: limit(3.09), "95% limits use z = 1.96; z = 3.09 gives the wider 99.8% limits"),
             ("a fraction", lambda: limit(1.96) / 100, "give the limit in percent (multiply by 100)"),
             ("the lower limit", lambda: limit(1.96, upper=False), "the question asks for the upper limit: p0 plus the margin"),
-        ],
-    )
+        ]
     outside_compare = members()
-    outside_mistakes = _distinct(
-        outside95,
-        outside_compare,
-        [
+    outside_mistakes = [
             ("only the agents outside the 99.8% limits",
              lambda: sorted(funnel.loc[funnel["outside998"], "unit"].astype(str)),
              "the question asks for the 95% limits, the inner dashed lines"),
             ("the agents with the lowest CSAT",
              lambda: sorted(funnel.nsmallest(max(1, len(outside95())), "rate_pct")["unit"].astype(str)),
              "a low share on few surveys can still be inside the funnel; compare each agent with the limits at their own n"),
-        ],
-    )
+        ]
     stay_compare = number(abs_tol=0)
-    stay_mistakes = _distinct(
-        stayed,
-        stay_compare,
-        [
+    stay_mistakes = [
             ("the size of the top quartile", lambda: k,
              "that is how many agents are in the top quartile; count those who are there in both periods"),
-        ],
-    )
+        ]
 
     return ExerciseSet(
         Exercise(

@@ -18,21 +18,6 @@ MIN_DETECTION = 0.80
 MAX_FALSE_ALARMS = 0.20
 
 
-def _distinct(
-    expected: Callable[[], Any], compare: Callable[[Any, Any], Any], mistakes: list[tuple[str, Callable[[], Any], str]]
-) -> list[tuple[str, Callable[[], Any], str]]:
-    """Keep only the known mistakes that give a wrong answer on this run's data."""
-    value = expected()
-    kept = []
-    for label, wrong, message in mistakes:
-        try:
-            if compare(wrong(), value) is not None:
-                kept.append((label, wrong, message))
-        except Exception:
-            continue
-    return kept
-
-
 def _meets(score: dict[str, Any]) -> bool:
     return score["detection_rate"] >= MIN_DETECTION and score["false_alarm_rate"] <= MAX_FALSE_ALARMS
 
@@ -94,38 +79,26 @@ def exercises(
     card2 = score_metric_set(sample_agents, default_set, outcome="fcr_pct")
 
     q1_compare = number(abs_tol=0)
-    q1_mistakes = _distinct(
-        lambda: card1.honest_flagged,
-        q1_compare,
-        [
+    q1_mistakes = [
             ("every flagged agent", lambda: card1.honest_flagged + card1.gamers_flagged,
              "count only the flagged agents whose `gamer` is False"),
             ("the gaming agents that were flagged", lambda: card1.gamers_flagged,
              "those are the true positives; the question asks for false alarms"),
-        ],
-    )
+        ]
     q2_compare = number(abs_tol=0)
-    q2_mistakes = _distinct(
-        lambda: card2.honest_flagged,
-        q2_compare,
-        [
+    q2_mistakes = [
             ("every flagged agent", lambda: card2.honest_flagged + card2.gamers_flagged,
              "leave out the planted gamers: the question asks for honest agents"),
-        ],
-    )
+        ]
     compare3 = _signal_comparer(accounts)
-    q3_mistakes = _distinct(
-        lambda: best_signal_choice(accounts),
-        compare3,
-        [
+    q3_mistakes = [
             ("the sales goal itself", lambda: ["eight_plus_products"],
              "a customer with many products is what the goal asks for; the goal cannot police itself"),
             ("only lagging signals", lambda: ["fee_refunded", "complaint"],
              "refunds and complaints need the customer to notice; most never did"),
             ("the sales goal plus a lagging signal", lambda: ["eight_plus_products", "complaint"],
              "the sales goal flags many genuine customers and complaints catch few fakes"),
-        ],
-    )
+        ]
 
     return ExerciseSet(
         Exercise(
