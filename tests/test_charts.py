@@ -78,3 +78,15 @@ def test_line_chart_keeps_one_legend_and_plain_titles():
     # colour and dash share one legend: neither is switched off
     assert enc["color"].get("legend", {}) is not None and enc["strokeDash"].get("legend", {}) is not None
     assert enc["color"]["title"] == enc["strokeDash"]["title"] == "group"
+
+
+def test_fast_chart_is_a_displayable_spec():
+    spec = charts.bar_chart(small(), "week:O", "rate:Q", title="t", description="Rate per week").to_dict()
+    fast = charts.FastChart({k: v for k, v in spec.items() if k != "$schema"})
+    bundle, _ = fast._repr_mimebundle_()
+    assert bundle["text/plain"] == "[chart] Rate per week" and "data:image/svg+xml" in bundle["text/html"]
+    copy = fast.to_dict()
+    copy["description"] = "changed"
+    assert fast.description == "Rate per week"  # to_dict hands out a copy
+    with pytest.raises(charts.ChartError, match="description"):
+        charts.FastChart({"mark": "bar"})

@@ -43,6 +43,7 @@ __all__ = [
     "scatter_chart",
     "reference_rule",
     "ChartError",
+    "FastChart",
 ]
 
 #: Okabe & Ito (2008) colour-universal-design palette: distinguishable with the
@@ -292,3 +293,41 @@ def reference_rule(value: float, *, axis: str = "y", label: str | None = None) -
         .encode(**{axis: "value:Q"}, text="label:N")
     )
     return rule + text
+
+
+VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
+
+
+class FastChart:
+    """A finished Vega-Lite specification that displays like an Altair chart.
+
+    Widgets redraw their chart on every slider move and must answer within 100 ms.
+    Building, combining and serialising a multi-panel chart through Altair's object
+    model costs 100-250 ms here, so the charts that widgets redraw are written as plain
+    Vega-Lite dicts (about a millisecond) with the active Altair theme as their
+    ``config``. They display through the workbook renderer
+    (:func:`render_bundle`), as the last expression of a cell or with
+    :func:`helpers.charts.show`, and carry a ``description`` like every chart.
+    """
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        if not str(spec.get("description") or "").strip():
+            raise ChartError("every chart needs a description")
+        self.spec = {"$schema": VEGA_LITE_SCHEMA, **spec}
+        self.spec.setdefault("config", alt.theme.get()().get("config", {}) if alt.theme.get() else {})
+
+    @property
+    def description(self) -> str:
+        return str(self.spec["description"])
+
+    def to_dict(self, **_: Any) -> dict[str, Any]:
+        """The Vega-Lite spec (a copy), as ``alt.Chart.to_dict`` would give."""
+        import copy
+
+        return copy.deepcopy(self.spec)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict, dict]:
+        return render_bundle(self.spec)
+
+    def __repr__(self) -> str:
+        return f"FastChart({self.description!r})"
