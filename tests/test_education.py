@@ -469,7 +469,10 @@ def test_ecological_fallacy_is_planted(seeded):
     assert eco["between_r"] > 0.5 and abs(eco["within_r"]) < 0.15
     assert eco["r_low_income_outcome"] < -0.5
     schools = ed.school_level_frame(sc, survey=seeded["survey"])
-    assert len(schools) == eco["schools"]
+    assert len(schools) == eco["schools"] and schools["response_rate"].between(0, 100).all()
+    full = ed.ecological_comparison(sc, "school", survey=seeded["survey"])
+    assert full["between_r"] == pytest.approx(ed.correlation(schools["satisfaction"], schools["class_mean_score"]))
+    assert full["within_r"] == pytest.approx(eco["within_r"])
 
 
 def test_correlation_by_hand():

@@ -1809,44 +1809,48 @@ def school_comparison_view(scored: pd.DataFrame, level: float = 0.95, width: int
 # ======================================================================================
 
 
-def school_level_frame(scored_or_survey: pd.DataFrame, scale: str = "school", survey: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per school: mean scale score of respondents, mean class score of *all*
-    invited teachers, low-income share, response rate, respondents."""
-    s = scored_or_survey
-    base = survey if survey is not None else s
-    sat = s.groupby("school_id", sort=True)[scale].agg(["mean", "size"]).rename(columns={"mean": "satisfaction", "size": "respondents"})
+def school_level_frame(scored: pd.DataFrame, scale: str = "school", survey: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per school: ``satisfaction`` (mean ``scale`` score of the respondents),
+    ``respondents``, ``class_mean_score`` and ``low_income_pct``, and ``response_rate``.
+
+    ``scored`` comes from :func:`scale_scores`. With ``survey`` (every invited teacher) the
+    class score is averaged over all invited teachers and the response rate is added;
+    without it, over the respondents only.
+    """
+    _require(scored, ["school_id", scale, "class_mean_score", "school_low_income_pct"], "the scored survey")
+    base = scored if survey is None else survey
+    sat = scored.dropna(subset=[scale]).groupby("school_id", sort=True)[scale].agg(["mean", "size"])
+    sat = sat.rename(columns={"mean": "satisfaction", "size": "respondents"})
     adm = base.groupby("school_id", sort=True).agg(class_mean_score=("class_mean_score", "mean"),
                                                    low_income_pct=("school_low_income_pct", "first"))
-    if "responded" in base.columns:
-        adm = adm.join(response_rates(base).set_index("school_id")["response_rate"])
+    if survey is not None:
+        adm = adm.join(response_rates(survey).set_index("school_id")["response_rate"])
     return adm.join(sat, how="inner").reset_index()
 
 
-def ecological_comparison(scored: pd.DataFrame, scale: str = "school", outcome: str = "class_mean_score") -> dict[str, float]:
-    """The same relationship measured between schools and within schools.
+def ecological_comparison(scored: pd.DataFrame, scale: str = "school", survey: pd.DataFrame | None = None) -> dict[str, float]:
+    """Satisfaction and class scores, measured between schools and within schools.
 
-    * ``between_r`` - correlation of school mean satisfaction with school mean outcome
-      (one point per school): what a school-level chart shows;
-    * ``within_r`` - correlation of teachers' deviations from their school's mean
-      satisfaction with their deviations from the school's mean outcome: whether, *inside*
-      a school, more satisfied teachers have higher-scoring classes;
-    * ``r_low_income_satisfaction`` / ``r_low_income_outcome`` - school level, the common
-      cause candidate.
+    * ``between_r`` - correlation of school mean satisfaction with school mean class score,
+      one point per school (:func:`school_level_frame`, with ``survey`` the class score of
+      every invited teacher): what a school-level chart shows;
+    * ``within_r`` - correlation of respondents' deviations from their school's mean
+      satisfaction with their class score's deviation from the school's mean: whether,
+      *inside* a school, more satisfied teachers have higher-scoring classes;
+    * ``r_low_income_satisfaction`` / ``r_low_income_outcome`` - school level, with the
+      share of low-income students, the common-cause candidate.
 
     Reading a between-school correlation as a fact about individual teachers is the
     ecological fallacy (Robinson 1950).
     """
-    s = scored[["school_id", scale, outcome]].dropna()
-    school = s.groupby("school_id")[[scale, outcome]].transform("mean")
-    dev_x = s[scale] - school[scale]
-    dev_y = s[outcome] - school[outcome]
-    lvl = s.groupby("school_id")[[scale, outcome]].mean()
-    low = scored.groupby("school_id")["school_low_income_pct"].first().reindex(lvl.index)
+    lvl = school_level_frame(scored, scale, survey)
+    s = scored[["school_id", scale, "class_mean_score"]].dropna()
+    means = s.groupby("school_id")[[scale, "class_mean_score"]].transform("mean")
     return {"schools": int(len(lvl)), "teachers": int(len(s)),
-            "between_r": correlation(lvl[scale], lvl[outcome]),
-            "within_r": correlation(dev_x, dev_y),
-            "r_low_income_satisfaction": correlation(low, lvl[scale]),
-            "r_low_income_outcome": correlation(low, lvl[outcome])}
+            "between_r": correlation(lvl["satisfaction"], lvl["class_mean_score"]),
+            "within_r": correlation(s[scale] - means[scale], s["class_mean_score"] - means["class_mean_score"]),
+            "r_low_income_satisfaction": correlation(lvl["low_income_pct"], lvl["satisfaction"]),
+            "r_low_income_outcome": correlation(lvl["low_income_pct"], lvl["class_mean_score"])}
 
 
 def ecological_chart(schools: pd.DataFrame, *, scale_label: str = "mean satisfaction with the work environment (1-4)",
