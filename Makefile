@@ -24,7 +24,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,dask]"
 	@touch $(STAMP)
 
 # Jupyter refuses to run as root unless told; containers and Binder-like hosts often are root.
@@ -51,7 +51,6 @@ data: $(STAMP)
 
 # make bench BENCH_ARGS="--only callbacks,metrics"  (see python benchmarks/run.py --help)
 bench: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[test,dask]"
 	$(PY) benchmarks/run.py --out docs/benchmarks.md $(BENCH_ARGS)
 
 batch: $(STAMP)
