@@ -540,3 +540,18 @@ def test_widget_views_return_specs_that_follow_the_inputs():
     for spec in (s1, e1, v):
         bundle, _ = charts.render_bundle(spec, svg_copy=False)
         assert "<img" in bundle["text/html"]
+
+
+def test_large_districts_draw_a_thinned_chart():
+    sv = data.load("educator_survey", seed=3, n_schools=400, teachers_per_school=12)
+    sc = ed.scale_scores(sv)
+    table = ed.school_comparison(sc, "school", min_respondents=3)
+    assert len(table) > ed.MAX_SCHOOLS_DRAWN
+    spec = ed.school_chart(table).to_dict()
+    drawn = next(v for v in spec["datasets"].values() if v and "rank" in v[0])
+    assert len(drawn) <= ed.MAX_SCHOOLS_DRAWN and f"of {len(table)} schools drawn" in spec["description"]
+    view = ed.school_comparison_view(sc)("school", 3)
+    assert len(view["datasets"]["schools"]) <= ed.MAX_SCHOOLS_DRAWN
+    assert f"{len(table)} schools" in view["description"]
+    small = ed.school_chart(ed.school_comparison(ed.scale_scores(data.load("educator_survey")))).to_dict()
+    assert "drawn" not in small["description"]

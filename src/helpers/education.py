@@ -96,6 +96,7 @@ __all__ = [
     # 08 educator satisfaction
     "SCALES",
     "SCALE_LABELS",
+    "MAX_SCHOOLS_DRAWN",
     "ITEM_LABELS",
     "LIKERT_LEVELS",
     "reverse_items",
@@ -1753,15 +1754,30 @@ def school_comparison(scored: pd.DataFrame, scale: str = "school", min_responden
     return _school_ci(stats, overall, min_respondents, level)
 
 
+#: Charts with one mark per school draw at most this many schools (every k-th along the
+#: sorted order beyond it), so that a notebook for a large district stays small.
+MAX_SCHOOLS_DRAWN = 150
+
+
+def _thin(frame: pd.DataFrame, limit: int) -> tuple[pd.DataFrame, str]:
+    """Every k-th row of an already sorted frame when it has more than ``limit`` rows, and a
+    note saying so (empty when nothing was left out)."""
+    if len(frame) <= limit:
+        return frame, ""
+    step = math.ceil(len(frame) / limit)
+    return frame.iloc[::step], f" (every {step}th of {len(frame)} schools drawn)"
+
+
 def _school_parts(table: pd.DataFrame, scale: str) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     overall = float(table["overall"].iloc[0]) if len(table) else float("nan")
     counts = table["position"].value_counts()
-    desc = (f"Mean {SCALE_LABELS.get(scale, scale)} score (1-4) of {len(table)} schools with 95% intervals, sorted; overall mean "
+    cols = ["school_id", "rank", "n", "mean", "low", "high", "position"]
+    drawn, note = _thin(table[cols], MAX_SCHOOLS_DRAWN)
+    desc = (f"Mean {SCALE_LABELS.get(scale, scale)} score (1-4) of {len(table)} schools with 95% intervals, sorted{note}; overall mean "
             f"{overall:.2f}. {int(counts.get('above', 0))} schools are clearly above, {int(counts.get('below', 0))} clearly below, "
             f"{int(counts.get('cannot tell', 0))} cannot be told apart from the overall mean.")
-    cols = ["school_id", "rank", "n", "mean", "low", "high", "position"]
     ref = pd.DataFrame({"value": [overall], "label": [f"overall {overall:.2f}"]})
-    return table[cols], ref, desc
+    return drawn, ref, desc
 
 
 def _school_layers(schools: Any, ref: Any, width: int, height: int) -> alt.LayerChart:
@@ -1857,10 +1873,11 @@ def ecological_chart(schools: pd.DataFrame, *, scale_label: str = "mean satisfac
                      width: int = 380, height: int = 260) -> alt.Chart:
     """One point per school: satisfaction against the mean class score, coloured by low-income share."""
     r = correlation(schools["satisfaction"], schools["class_mean_score"])
-    desc = (f"Scatter of {len(schools)} schools: mean teacher satisfaction (x) against mean class score (y), coloured by the share of "
-            f"low-income students; school-level correlation {r:.2f}. Schools with more low-income students sit lower on both.")
+    drawn, note = _thin(schools.sort_values("satisfaction", kind="stable"), 2 * MAX_SCHOOLS_DRAWN)
+    desc = (f"Scatter of {len(schools)} schools{note}: mean teacher satisfaction (x) against mean class score (y), coloured by the "
+            f"share of low-income students; school-level correlation {r:.2f}. Schools with more low-income students sit lower on both.")
     return (
-        alt.Chart(schools)
+        alt.Chart(drawn)
         .mark_circle(size=60, opacity=0.85)
         .encode(
             x=alt.X("satisfaction:Q", title=scale_label, scale=alt.Scale(zero=False)),
