@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -275,16 +276,19 @@ def run_batch(repeat: int = 3, *, n_runs: int = 20, workers: Sequence[int] = (1,
     )
     t_section = time.perf_counter()
     walls: dict[int, float] = {}
+    cpu_per_run: list[float] = []
     for w in workers:
         times = []
         failed = 0
         for r in range(max(1, repeat)):
             with tempfile.TemporaryDirectory(prefix="mw-bench-batch-") as tmp:
                 try:
-                    wall, bad = _batch_once(batch, path, runs, w, Path(tmp)) if batch else _pool_once(path, runs, w, Path(tmp))
+                    with _CpuMeter() as meter:
+                        wall, bad = _batch_once(batch, path, runs, w, Path(tmp)) if batch else _pool_once(path, runs, w, Path(tmp))
                 except Exception as exc:
                     section.notes.append(f"{w} worker(s), batch {r + 1}: {_error(exc)}.")
                     continue
+                cpu_per_run.append(meter.seconds / n_runs)
                 times.append(wall)
                 failed += bad
         walls[w] = median(times)
@@ -299,8 +303,72 @@ def run_batch(repeat: int = 3, *, n_runs: int = 20, workers: Sequence[int] = (1,
             c = section.check(f"batch parallel efficiency on {w} workers", f"{eff:.0%}", f">= {BATCH_TARGET:.0%}",
                               (eff >= BATCH_TARGET) if eff == eff else None)
             section.rows.append(row + [f"{eff:.0%}", f">= {BATCH_TARGET:.0%}", c.result])
+    cpu = median(cpu_per_run)
+    cores = os.cpu_count() or 1
+    if cpu == cpu and workers and walls.get(workers[0]) == walls.get(workers[0]):
+        t1 = walls[workers[0]]
+        for w in workers[1:]:
+            floor_w = n_runs * cpu / min(w, cores)  # the CPU work spread over the usable cores
+            ceiling = t1 * workers[0] / (w * floor_w) if floor_w > 0 else float("nan")
+            section.notes.append(
+                f"CPU per run (kernel, worker and this process, sampled): {cpu:.2f} s; one run takes "
+                f"{t1 / n_runs:.2f} s of wall time with 1 worker. {n_runs} runs need {n_runs * cpu:.0f} CPU-s, so "
+                f"{w} workers on {cores} cores cannot finish in less than {floor_w:.1f} s: the efficiency ceiling here is "
+                f"about {min(ceiling, 1.0):.0%} before any other work on the machine competes for the cores."
+            )
     section.seconds = time.perf_counter() - t_section
     return section
+
+
+class _CpuMeter:
+    """CPU seconds used by this process and all its descendants while active.
+
+    Batch workers fork from a forkserver and their kernels from them, so the OS's
+    child-usage counters miss them; a thread samples every descendant's CPU times
+    instead (a process that ends between two samples loses at most one interval).
+    """
+
+    def __init__(self, interval: float = 0.1) -> None:
+        self.interval = interval
+        self.seen: dict[tuple[int, float], float] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.start_self = 0.0
+
+    def _sample(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        for proc in me.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                t = proc.cpu_times()
+                self.seen[(proc.pid, proc.create_time())] = t.user + t.system
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def __enter__(self) -> "_CpuMeter":
+        import psutil
+
+        t = psutil.Process().cpu_times()
+        self.start_self = t.user + t.system
+        self._sample()
+        self.before = dict(self.seen)
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        import psutil
+
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+        t = psutil.Process().cpu_times()
+        own = t.user + t.system - self.start_self
+        kids = sum(v - self.before.get(k, 0.0) for k, v in self.seen.items())
+        self.seconds = own + kids
 
 
 # ----------------------------------------------------------------------------- sizes

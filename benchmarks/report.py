@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Mapping, Sequence
 
 from .common import MISS, NA, PASS, Section
@@ -17,6 +18,21 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]
     out = ["| " + " | ".join(_cell(h) for h in headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
     return out
+
+
+def _busiest(*loads: str) -> float | None:
+    values = []
+    for text in loads:
+        try:
+            values.append(float(text.split("/")[0]))
+        except (ValueError, IndexError):
+            pass
+    return max(values) if values else None
+
+
+def _cores(machine: str) -> int | None:
+    m = re.search(r"(\d+) cores", machine)
+    return int(m.group(1)) if m else None
 
 
 def render(
@@ -40,6 +56,11 @@ def render(
     facts["options"] = f"`{options}`"
     lines += table(["", ""], list(facts.items()))
     lines += ["", "Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".", ""]
+    busy = _busiest(machine.get("load average at start (1/5/15 min)", ""), end_load)
+    cores = _cores(machine.get("machine", ""))
+    if busy is not None and cores and busy > cores:
+        lines += [f"**The machine was busy during this run** (1-minute load average up to {busy:.1f} on {cores} cores): "
+                  "other work competed for the CPU, so treat every MISS below as provisional and re-run on a quiet machine.", ""]
     lines += [
         "Times are wall-clock on a machine that may be shared: a load average well above the number "
         "of cores means other work competed for the CPU and every number here is pessimistic. Compare "
