@@ -71,6 +71,11 @@ def test_conventions(path: Path):
         names[m.group(1)] = ast.literal_eval(m.group(2))
     assert {"seed", "interactive"} <= set(names)
     assert names["interactive"] is True
+    # papermill must see every parameter (it skips a line whose comment holds another "=")
+    import papermill
+
+    declared = set(papermill.inspect_notebook(str(path)))
+    assert declared == set(names), f"papermill does not see {sorted(set(names) - declared)}: keep '=' out of help comments"
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert len(re.findall(r"\bq\d+\.check\(", code)) >= 2, "at least two self-check exercises"
     assert "NBVAL_CHECK_OUTPUT" in code, "key numbers must be marked # NBVAL_CHECK_OUTPUT"

@@ -56,6 +56,9 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 KERNEL_NAME = "python3"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: No lesson cell needs more than a few seconds; a cell still running after
+#: this long is a lost reply, and the run is tried again.
+IN_PLACE_CELL_TIMEOUT = 180
 WIDGET_PLACEHOLDER = "[Interactive widget: run the notebook (Kernel > Restart Kernel and Run All Cells) to use it.]"
 CELL_TIMEOUT = 600
 #: Seconds to wait for a kernel to start. Generous: under load (many kernels
@@ -117,28 +120,43 @@ __all__ = [
 # --------------------------------------------------------------------------
 
 
-def execute_in_place(path: str | Path, timeout: int = CELL_TIMEOUT) -> float:
+def execute_in_place(path: str | Path, timeout: int = IN_PLACE_CELL_TIMEOUT, attempts: int = 2) -> float:
     """Execute one notebook with default parameters and save it in place.
 
     Returns the time taken in seconds. The saved notebook has kernel name
-    ``python3`` and execution counts from 1, top to bottom.
+    ``python3`` and execution counts from 1, top to bottom. A cell that raises
+    fails at once; a run that fails for another reason (a kernel that does not
+    start or answer, a lost reply on a busy machine) is tried ``attempts``
+    times in all. The file is replaced only after a complete run.
     """
     import nbformat
     from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
 
     path = Path(path)
-    nb = nbformat.read(path, as_version=4)
-    nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3", "language": "python"}
-    nb.metadata.pop("widgets", None)  # widget state is not kept: the static results carry the lesson
-    start = time.perf_counter()
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name=KERNEL_NAME,
-        resources={"metadata": {"path": str(path.parent.resolve())}},
-        store_widget_state=True,  # nbclient needs it to route Output-widget messages
-    )
-    client.execute()
+    for attempt in range(1, attempts + 1):
+        nb = nbformat.read(path, as_version=4)
+        nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3", "language": "python"}
+        nb.metadata.pop("widgets", None)  # widget state is not kept: the static results carry the lesson
+        start = time.perf_counter()
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            startup_timeout=120,
+            kernel_name=KERNEL_NAME,
+            resources={"metadata": {"path": str(path.parent.resolve())}},
+            store_widget_state=True,  # nbclient needs it to route Output-widget messages
+        )
+        try:
+            client.execute()
+        except CellExecutionError:
+            raise
+        except Exception as exc:
+            if attempt == attempts:
+                raise
+            print(f"retrying {path.name} after {type(exc).__name__}: {str(exc).strip()[:200]}", file=sys.stderr)
+            continue
+        break
     elapsed = time.perf_counter() - start
     nb.metadata.pop("papermill", None)
     nb.metadata.pop("widgets", None)  # saved widget state is dropped: the static results carry the lesson

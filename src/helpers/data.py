@@ -755,7 +755,7 @@ def _lms_activity(seed: int, n_students: int, n_weeks: int) -> tuple[Frame, Trut
     result[by_score[:n_fail]] = 2
     result[by_score[len(by_score) - n_dist:]] = 0
     wd_week = np.where(withdrawn, 2 + np.floor(rng.beta(1.3, 1.7, n) * (n_weeks - 2)), np.inf)
-    wd_week = np.minimum(wd_week, n_weeks - 1)
+    wd_week = np.where(withdrawn, np.minimum(wd_week, n_weeks - 1), np.inf)  # only withdrawers fade
 
     deadline = np.zeros((len(COURSES), n_weeks + 2), dtype=bool)
     for c, name in enumerate(COURSES):  # three courses: a tiny loop over a constant
