@@ -272,13 +272,14 @@ def run_batch(repeat: int = 3, *, n_runs: int = 20, workers: Sequence[int] = (1,
             + f") through {how}; median wall time of {repeat} batches per worker count. "
             f"Efficiency = time(1 worker) / (workers x time(n workers)). Cores on this machine: {os.cpu_count()}."
         ),
-        headers=["workers", "median wall", "runs/min", "s/run", "failed runs", "efficiency", "target", "result"],
+        headers=["workers", "median wall", "runs/min", "wall s/run", "CPU s/run", "failed runs", "efficiency", "target", "result"],
     )
     t_section = time.perf_counter()
     walls: dict[int, float] = {}
-    cpu_per_run: list[float] = []
+    cpu: dict[int, float] = {}
     for w in workers:
         times = []
+        cpu_per_run: list[float] = []
         failed = 0
         for r in range(max(1, repeat)):
             with tempfile.TemporaryDirectory(prefix="mw-bench-batch-") as tmp:
@@ -292,10 +293,11 @@ def run_batch(repeat: int = 3, *, n_runs: int = 20, workers: Sequence[int] = (1,
                 times.append(wall)
                 failed += bad
         walls[w] = median(times)
+        cpu[w] = median(cpu_per_run)
         if failed:
             section.notes.append(f"{w} worker(s): {failed} failed run(s) over {len(times)} batch(es).")
         rate = n_runs / walls[w] * 60 if walls[w] == walls[w] else float("nan")
-        row = [str(w), fmt_s(walls[w]), f"{rate:.1f}", f"{walls[w] / n_runs:.2f}", str(failed)]
+        row = [str(w), fmt_s(walls[w]), f"{rate:.1f}", f"{walls[w] / n_runs:.2f}", f"{cpu[w]:.2f}", str(failed)]
         if w == workers[0]:
             section.rows.append(row + ["(baseline)", "-", "-"])
         else:
@@ -303,18 +305,20 @@ def run_batch(repeat: int = 3, *, n_runs: int = 20, workers: Sequence[int] = (1,
             c = section.check(f"batch parallel efficiency on {w} workers", f"{eff:.0%}", f">= {BATCH_TARGET:.0%}",
                               (eff >= BATCH_TARGET) if eff == eff else None)
             section.rows.append(row + [f"{eff:.0%}", f">= {BATCH_TARGET:.0%}", c.result])
-    cpu = median(cpu_per_run)
     cores = os.cpu_count() or 1
-    if cpu == cpu and workers and walls.get(workers[0]) == walls.get(workers[0]):
-        t1 = walls[workers[0]]
+    base = workers[0] if workers else 1
+    if workers and cpu.get(base) == cpu.get(base) and walls.get(base) == walls.get(base):
+        t1 = walls[base]
         for w in workers[1:]:
-            floor_w = n_runs * cpu / min(w, cores)  # the CPU work spread over the usable cores
-            ceiling = t1 * workers[0] / (w * floor_w) if floor_w > 0 else float("nan")
+            floor_w = n_runs * cpu[base] / min(w, cores)  # the 1-worker CPU work spread over the cores
+            ceiling = t1 * base / (w * floor_w) if floor_w > 0 else float("nan")
             section.notes.append(
-                f"CPU per run (kernel, worker and this process, sampled): {cpu:.2f} s; one run takes "
-                f"{t1 / n_runs:.2f} s of wall time with 1 worker. {n_runs} runs need {n_runs * cpu:.0f} CPU-s, so "
-                f"{w} workers on {cores} cores cannot finish in less than {floor_w:.1f} s: the efficiency ceiling here is "
-                f"about {min(ceiling, 1.0):.0%} before any other work on the machine competes for the cores."
+                f"*CPU s/run* = CPU time of the kernels, the worker processes and this process, sampled, per run. "
+                f"With {base} worker a run costs {cpu[base]:.2f} CPU-s in {t1 / n_runs:.2f} s of wall time, so "
+                f"{n_runs} runs need {n_runs * cpu[base]:.0f} CPU-s and {w} workers on {cores} cores cannot finish in "
+                f"less than {floor_w:.1f} s: efficiency ceiling about {min(ceiling, 1.0):.0%} on an otherwise idle machine. "
+                f"More CPU per run with {w} workers ({cpu[w]:.2f} s) means contention inside the runs; a longer wall time "
+                f"at the same CPU means the cores were busy with other work."
             )
     section.seconds = time.perf_counter() - t_section
     return section
@@ -328,7 +332,7 @@ class _CpuMeter:
     instead (a process that ends between two samples loses at most one interval).
     """
 
-    def __init__(self, interval: float = 0.1) -> None:
+    def __init__(self, interval: float = 0.2) -> None:
         self.interval = interval
         self.seen: dict[tuple[int, float], float] = {}
         self._stop = threading.Event()
