@@ -56,7 +56,7 @@ def test_adoption_ratio_one_week_and_errors():
         c.adoption_ratio(u, "2024-01-08")
     with pytest.raises(ValueError, match="not in the data"):
         c.adoption_ratio(u, "2023-12-25")
-    with pytest.raises(ValueError, match="lacks column"):
+    with pytest.raises(ValueError, match="missing column"):
         c.adoption_ratio(u.drop(columns="used_old_path"), "2024-01-01")
 
 

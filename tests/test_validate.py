@@ -316,3 +316,15 @@ def test_error_survives_pickling() -> None:
     back = pickle.loads(pickle.dumps(err))
     assert type(back) is DataValidationError
     assert (str(back), back.path, back.column, back.rows) == (str(err), "f.csv", "x", (3,))
+
+
+def test_require_columns_names_what_is_missing() -> None:
+    import pandas as pd
+    from helpers.validate import require_columns
+
+    frame = pd.DataFrame({"a": [1], "b": [2]})
+    require_columns(frame, ["a", "b"], "frame")  # nothing missing: no error
+    with pytest.raises(ValueError, match=r"frame is missing column\(s\) c; it has a, b"):
+        require_columns(frame, ["a", "c"], "frame")
+    with pytest.raises(ValueError, match="must be a pandas DataFrame; got list"):
+        require_columns([1, 2], ["a"], "frame")

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import metrics
+from helpers.validate import require_columns as _require
 
 __all__ = [
     "JOURNEY_MOMENTS",
@@ -110,14 +111,6 @@ _DATE_FMT = "%Y-%m-%d"
 # Small private helpers
 # --------------------------------------------------------------------------------------
 
-
-def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    """Raise a one-line ValueError when ``df`` lacks any of ``columns``."""
-    if not isinstance(df, pd.DataFrame):
-        raise ValueError(f"{what} must be a DataFrame; got {type(df).__name__}")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"{what} lacks column(s) {', '.join(missing)}; has {', '.join(map(str, df.columns))}")
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

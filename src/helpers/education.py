@@ -36,13 +36,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
 from . import charts, metrics
+from .validate import require_columns as _require
 from .validate import TALIS_ITEMS, TALIS_REVERSED
 
 __all__ = [
@@ -122,14 +123,6 @@ __all__ = [
 # Shared small helpers (private)
 # ======================================================================================
 
-
-def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    """Raise ValueError naming the missing columns of ``frame``."""
-    if not isinstance(frame, pd.DataFrame):
-        raise ValueError(f"{what} must be a pandas DataFrame; got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{what} is missing column(s) {', '.join(missing)}; has {', '.join(map(str, frame.columns))}")
 
 
 def _flag(frame: pd.DataFrame, column: str) -> np.ndarray:

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from . import charts, metrics
+from .validate import require_columns as _require
 from .charts import FastChart
 
 __all__ = [
@@ -774,7 +775,7 @@ def agent_csat_counts(contacts: pd.DataFrame, by: str = "agent_id") -> pd.DataFr
     5: CSAT as a top-2-box share, domain brief section 4), one row per agent with at
     least one answer, sorted by ``by``.
     """
-    _check_columns(contacts, [by, "csat"], "agent_csat_counts")
+    _require(contacts, [by, "csat"], "agent_csat_counts")
     csat = pd.to_numeric(contacts["csat"], errors="coerce")
     answered = csat.notna()
     frame = pd.DataFrame({by: contacts.loc[answered, by].astype(str), "top": (csat[answered] >= 4).astype(int)})
@@ -952,11 +953,6 @@ DEFAULT_METRIC_SET = MetricSet(
 )
 
 
-def _check_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{what} needs column(s) {', '.join(missing)}; it has {', '.join(map(str, frame.columns))}")
-
 
 def flag_agents(agents: pd.DataFrame, metric_set: MetricSet = DEFAULT_METRIC_SET) -> pd.DataFrame:
     """Apply a metric set to per-agent metrics.
@@ -965,7 +961,7 @@ def flag_agents(agents: pd.DataFrame, metric_set: MetricSet = DEFAULT_METRIC_SET
     e.g. ``"repeat_pct > 25"``), ``flagged`` (any breach) and ``reasons`` (the breached
     labels, joined by "; "). With no counter-metrics nobody is flagged.
     """
-    _check_columns(agents, [metric_set.primary, *(g.metric for g in metric_set.counters)], "the agents frame")
+    _require(agents, [metric_set.primary, *(g.metric for g in metric_set.counters)], "the agents frame")
     out = agents.copy()
     flagged = np.zeros(len(out), dtype=bool)
     reasons = np.full(len(out), "", dtype=object)
@@ -1026,7 +1022,7 @@ def _oriented_corr(primary: np.ndarray, outcome: np.ndarray, better: Better) -> 
 
 def _breaches(agents: pd.DataFrame, metric_set: MetricSet) -> np.ndarray:
     """Boolean array: agents breaching at least one counter-metric of the set."""
-    _check_columns(agents, [metric_set.primary, *(g.metric for g in metric_set.counters)], "the agents frame")
+    _require(agents, [metric_set.primary, *(g.metric for g in metric_set.counters)], "the agents frame")
     hit = np.zeros(len(agents), dtype=bool)
     for g in metric_set.counters:
         hit |= g.breached(agents[g.metric].to_numpy(dtype=float))
@@ -1034,7 +1030,7 @@ def _breaches(agents: pd.DataFrame, metric_set: MetricSet) -> np.ndarray:
 
 
 def _score(agents: pd.DataFrame, metric_set: MetricSet, hit: np.ndarray, truth: str, outcome: str) -> ScoreCard:
-    _check_columns(agents, [truth, outcome], "score_metric_set")
+    _require(agents, [truth, outcome], "score_metric_set")
     is_gamer = agents[truth].to_numpy(dtype=bool)
     primary = agents[metric_set.primary].to_numpy(dtype=float)
     result = agents[outcome].to_numpy(dtype=float)

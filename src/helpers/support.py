@@ -12,6 +12,7 @@ import altair as alt
 import pandas as pd
 
 from . import charts
+from .validate import require_columns
 
 __all__ = ["agent_summary", "target_summary", "target_chart", "target_view"]
 
@@ -28,9 +29,7 @@ def agent_summary(contacts: pd.DataFrame) -> pd.DataFrame:
     survey answers of 4 or 5, %, as in :func:`helpers.metrics.csat`) and
     ``csat_responses``. Sorted by agent id.
     """
-    missing = [c for c in _NEEDED if c not in contacts.columns]
-    if missing:
-        raise ValueError(f"contacts is missing column(s) {', '.join(missing)}")
+    require_columns(contacts, _NEEDED, "contacts")
     csat = pd.to_numeric(contacts["csat"], errors="coerce")
     frame = pd.DataFrame(
         {

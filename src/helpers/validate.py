@@ -28,7 +28,7 @@ import codecs
 import csv
 import io
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "require_columns",
     "Column",
     "DataValidationError",
     "Rule",
@@ -1180,6 +1181,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print(f"ok: {args.path} ({kind}, {len(df)} rows)")
     return 0
+
+
+def require_columns(frame: object, columns: "Iterable[str]", what: str) -> None:
+    """Raise a one-line ``ValueError`` when ``frame`` is not a DataFrame or lacks
+    any of ``columns`` (used by the analysis helpers on frames passed in)."""
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        raise ValueError(f"{what} must be a pandas DataFrame; got {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"{what} is missing column(s) {', '.join(missing)}; it has {', '.join(map(str, frame.columns))}"
+        )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ tell apart from the right one.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from helpers import education, metrics
