@@ -210,3 +210,28 @@ def test_moving_a_slider_redraws(request: pytest.FixtureRequest):
         f"moving the slider in {path.name} from {move.readout_before} to {move.readout_after} "
         "did not change the widget output")
     assert not blocked, blocked
+
+
+@pytest.mark.parametrize("path", PARAMS)
+def test_committed_charts_show_before_running(path: Path, lab_page: LabPage, lab: LabServer):
+    """A participant who opens a committed notebook sees its charts before running
+    anything: the saved outputs are untrusted, so JupyterLab sanitizes their HTML,
+    and the chart images must survive that, offline."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    saved = sum("mw-chart" in out.get("data", {}).get("text/html", "")
+                for cell in nb.cells for out in cell.get("outputs", []))
+    name = f"committed_{path.name}"  # a fresh, unsigned copy: never run or saved by the tests
+    (lab.root_dir / name).write_bytes(path.read_bytes())
+    try:
+        page = lab_page.open(name)
+        wait_for_charts(page)
+        charts = inspect(page)["charts"]
+        assert len(charts) == saved > 0, f"{path.name}: {len(charts)} charts shown, {saved} saved"
+        bad = [i for i, c in enumerate(charts) if not (c["complete"] and c["naturalWidth"] > 0 and c["isData"] and c["alt"])]
+        assert not bad, f"{path.name}: saved charts {bad} do not show"
+        assert not lab_page.offline.blocked, lab_page.offline.blocked
+    finally:
+        lab_page.close_notebooks()
+        (lab.root_dir / name).unlink(missing_ok=True)
