@@ -118,3 +118,52 @@ def test_runs_under_another_seed_and_exercises_follow_the_data(path: Path):
     nb = execute(path, {"seed": 7, "interactive": False}, SELF_TEST)
     last = nb.cells[-1].outputs
     assert any("exercise self-test ok" in o.get("text", "") for o in last), last
+
+
+# Smaller and larger classes, cohorts and organisations than the defaults, each
+# under its own seed: every notebook must still run and its exercises still
+# check themselves against that run's data.
+SIZE_VARIANTS: dict[str, dict[str, dict]] = {
+    "00": {"small": {"n_agents": 12, "contacts_per_agent": 25},
+           "large": {"n_agents": 120, "contacts_per_agent": 120}},
+    "01": {"small": {"team_size": 12, "periods": 8}, "large": {"team_size": 150, "periods": 20}},
+    "02": {"small": {"league_agents": 8, "surveys_per_agent": 10, "n_sims": 50},
+           "large": {"league_agents": 60, "surveys_per_agent": 100}},
+    "03": {"small": {"team_size": 12, "n_bankers": 12, "customers_per_banker": 10},
+           "large": {"team_size": 120, "n_bankers": 120}},
+    "04": {"small": {"n_customers": 80, "journey_customers": 400},
+           "large": {"n_customers": 1500, "journey_customers": 8000}},
+    "05": {"small": {"survey_customers": 600, "account_customers": 400, "n_months": 12},
+           "large": {"survey_customers": 12000, "account_customers": 6000}},
+    "06": {"small": {"n_prospects": 600, "n_students": 800},
+           "large": {"n_prospects": 8000, "n_students": 12000}},
+    "07": {"small": {"n_students": 150, "n_sections": 4, "students_per_section": 15},
+           "large": {"n_students": 2500, "n_sections": 16, "students_per_section": 80}},
+    "08": {"small": {"n_schools": 15, "teachers_per_school": 8},
+           "large": {"n_schools": 200, "teachers_per_school": 40}},
+    "09": {"small": {"sector": "business"}, "large": {"sector": "education", "period": 2023}},
+}
+VARIANT_PARAMS = [
+    pytest.param(path, variant, id=f"{path.stem}-{variant}")
+    for path in NOTEBOOKS for variant in ("small", "large") if path.name[:2] in SIZE_VARIANTS
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path,variant", VARIANT_PARAMS)
+def test_runs_with_smaller_and_larger_sizes(path: Path, variant: str):
+    params = {"seed": 11 if variant == "small" else 5, "interactive": False,
+              **SIZE_VARIANTS[path.name[:2]][variant]}
+    nb = execute(path, params, SELF_TEST)
+    last = nb.cells[-1].outputs
+    assert any("exercise self-test ok" in o.get("text", "") for o in last), last
+
+
+def test_every_notebook_has_size_variants():
+    import papermill
+
+    for path in NOTEBOOKS:
+        assert path.name[:2] in SIZE_VARIANTS, f"add size variants for {path.name}"
+        declared = set(papermill.inspect_notebook(str(path)))
+        for variant in SIZE_VARIANTS[path.name[:2]].values():
+            assert set(variant) <= declared, f"{path.name}: unknown parameter in {variant}"
