@@ -1,0 +1,755 @@
+"""Enrollment and retention (notebook 06): the funnel, IPEDS cohort outcomes, equity gaps,
+cohort shaping and the selectivity what-if."""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from .. import charts, metrics
+from ..validate import require_columns as _require
+from ._common import _codes, _flag, _rate_or_nan
+
+# ======================================================================================
+# 06 Enrollment funnel
+# ======================================================================================
+
+#: Funnel stages in order, as columns of the ``enrollment_funnel`` data.
+FUNNEL_STAGES: tuple[str, ...] = ("inquired", "applied", "admitted", "deposited", "enrolled_census")
+_STAGE_LABELS = {
+    "prospects": "prospects",
+    "inquired": "inquiry",
+    "applied": "application",
+    "admitted": "admission",
+    "deposited": "deposit",
+    "enrolled_census": "enrolled at census",
+}
+_GROUP_LABELS: dict[str, dict[Any, str]] = {
+    "first_generation": {1: "first-generation", 0: "continuing-generation"},
+    "pell": {1: "Pell", 0: "not Pell"},
+}
+
+
+def pick_cohort(frame: pd.DataFrame, year: int, column: str = "cohort_year") -> pd.DataFrame:
+    """The rows of one entering cohort; a clear error lists the years that exist.
+
+    Raises ValueError when ``year`` is not in ``frame[column]``.
+    """
+    _require(frame, [column], "the data")
+    years = np.unique(frame[column].to_numpy())
+    if int(year) not in set(int(y) for y in years):
+        raise ValueError(
+            f"{column} {year} is not in the data; available: {', '.join(str(int(y)) for y in years)}"
+        )
+    return frame[frame[column].to_numpy() == int(year)]
+
+
+def _group_labels(column: str, values: pd.Series) -> pd.Series:
+    mapping = _GROUP_LABELS.get(column)
+    if mapping is None:
+        return values.astype("string").astype(object)
+    v = values.to_numpy(dtype="float64", na_value=np.nan)
+    return pd.Series(
+        np.where(np.isnan(v), None, np.where(v == 1, mapping[1], mapping[0])), index=values.index, dtype=object
+    )
+
+
+def funnel_table(funnel: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Counts at each funnel stage and the conversion rates, overall or per group.
+
+    Stages (NACAC's admission funnel): prospects -> inquiry -> application -> admission ->
+    deposit -> enrolled on the census date. Rates, in percent, all from
+    :mod:`helpers.metrics`:
+
+    * ``admit_rate`` = admitted / applied (:func:`metrics.admit_rate`; about 67 % in the
+      US in fall 2017, NACAC),
+    * ``deposit_rate`` = deposited / admitted (the "yield" some offices report in spring),
+    * ``yield_rate`` = enrolled at census / admitted (:func:`metrics.yield_rate`; about
+      34 % in fall 2017, NACAC),
+    * ``summer_melt`` = (deposited - enrolled at census) / deposited
+      (:func:`metrics.summer_melt_rate`; about 10 % nationally, up to 40 % in some
+      districts, Castleman & Page).
+
+    ``by`` is a column (``source``, ``first_generation``, ``pell``, ``residency``); rows
+    with a missing group value are left out - Pell status is known only for applicants, so
+    a ``pell`` breakdown starts at the application stage. A rate whose denominator is 0 in
+    a group is NaN. The last row, ``group == "all"``, is the whole table (pooled, not an
+    average of the group rates).
+    """
+    _require(funnel, FUNNEL_STAGES, "the funnel data")
+    cols = list(FUNNEL_STAGES)
+    flags = pd.DataFrame({c: _flag(funnel, c).astype("int64") for c in cols}, index=funnel.index)
+    flags["prospects"] = 1
+    if by is None:
+        counts = flags.sum().to_frame().T
+        counts.insert(0, "group", ["all"])
+    else:
+        _require(funnel, [by], "the funnel data")
+        labels = _group_labels(by, funnel[by])
+        keep = labels.notna().to_numpy()
+        grouped = flags[keep].groupby(labels[keep].to_numpy(), sort=True).sum()
+        total = flags[keep].sum().to_frame().T
+        total.index = ["all"]
+        counts = pd.concat([grouped, total])
+        counts.index.name = "group"
+        counts = counts.reset_index()
+    counts = counts[["group", "prospects", *cols]]
+    counts["admit_rate"] = _rate_or_nan(metrics.admit_rate, counts["admitted"], counts["applied"])
+    counts["deposit_rate"] = _rate_or_nan(metrics.yield_rate, counts["deposited"], counts["admitted"])
+    counts["yield_rate"] = _rate_or_nan(metrics.yield_rate, counts["enrolled_census"], counts["admitted"])
+    counts["summer_melt"] = _rate_or_nan(metrics.summer_melt_rate, counts["deposited"], counts["enrolled_census"], denominator="a")
+    counts["enrolled_pct_of_prospects"] = _rate_or_nan(
+        metrics.participation_rate, counts["enrolled_census"], counts["prospects"]
+    )
+    if by is not None:
+        counts.insert(0, "by", by)
+    return counts
+
+
+def funnel_stage_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """Long format of :func:`funnel_table` for a chart: group, stage, count, percent of prospects."""
+    stages = ["prospects", *FUNNEL_STAGES]
+    long = table.melt(id_vars=["group"], value_vars=stages, var_name="stage_key", value_name="count")
+    base = long.groupby("group", sort=False)["count"].transform("first")
+    long["pct_of_prospects"] = 100.0 * long["count"] / base
+    long["stage"] = long["stage_key"].map(_STAGE_LABELS)
+    long["step"] = long["stage_key"].map({s: i for i, s in enumerate(stages)})
+    return long[["group", "step", "stage", "count", "pct_of_prospects"]]
+
+
+def funnel_chart(table: pd.DataFrame, *, title: str = "The enrollment funnel", width: int = 420, height: int = 200) -> alt.Chart:
+    """Horizontal bars: how many prospects reach each stage (the ``all`` row of ``table``)."""
+    frame = funnel_stage_frame(table[table["group"] == "all"])
+    order = list(frame["stage"])
+    enrolled = int(frame["count"].iloc[-1])
+    desc = (
+        "Horizontal bars, one per funnel stage from prospects to enrolled at census; "
+        + "; ".join(f"{s}: {int(c):,}" for s, c in zip(frame["stage"], frame["count"]))
+        + f". {enrolled:,} students enrolled."
+    )
+    bars = alt.Chart(frame).mark_bar().encode(
+        y=alt.Y("stage:N", sort=order, title=None),
+        x=alt.X("count:Q", title="people"),
+        tooltip=["stage", "count", alt.Tooltip("pct_of_prospects:Q", format=".1f")],
+    )
+    text = alt.Chart(frame).mark_text(align="left", dx=4, color="#333").encode(
+        y=alt.Y("stage:N", sort=order), x="count:Q", text=alt.Text("count:Q", format=",")
+    )
+    return (bars + text).properties(title=title, description=desc, width=width, height=height)
+
+
+def funnel_rates_chart(table: pd.DataFrame, *, title: str | None = None, width: int = 150, height: int = 160) -> alt.Chart:
+    """Admit rate, yield and summer melt per group (one small panel per rate)."""
+    t = table[table["group"] != "all"]
+    by = str(t["by"].iloc[0]) if "by" in t.columns and len(t) else "group"
+    long = t.melt(id_vars=["group"], value_vars=["admit_rate", "yield_rate", "summer_melt"], var_name="rate", value_name="percent")
+    long["rate"] = long["rate"].map({"admit_rate": "admit rate", "yield_rate": "yield", "summer_melt": "summer melt"})
+    long = long.dropna(subset=["percent"])
+    desc = f"Admit rate, yield and summer melt in percent for each {by} group: " + "; ".join(
+        f"{g}: admit {a:.0f}, yield {y:.0f}, melt {m:.0f}"
+        for g, a, y, m in zip(t["group"], t["admit_rate"], t["yield_rate"], t["summer_melt"])
+    )
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("group:N", title=None, axis=alt.Axis(labelAngle=-30)),
+            y=alt.Y("percent:Q", title="percent"),
+            color=alt.Color("group:N", legend=None),
+            column=alt.Column("rate:N", title=None, sort=["admit rate", "yield", "summer melt"]),
+            tooltip=["group", "rate", alt.Tooltip("percent:Q", format=".1f")],
+        )
+        .properties(width=width, height=height, title=title or f"Funnel rates by {by}", description=desc)
+        .resolve_scale(y="independent")
+    )
+
+
+# ======================================================================================
+# 06 Institution profiles (benchmarks and the selectivity what-if)
+# ======================================================================================
+
+
+@dataclass(frozen=True)
+class InstitutionProfile:
+    """A kind of institution: a retention benchmark and an illustrative admit share.
+
+    ``benchmark_retention`` is the full-time fall-to-fall retention rate of that kind of
+    institution (NCES, Digest of Education Statistics table 326.30, 2022 to 2023 entrants:
+    81.7 % at 4-year institutions; open-admission publics about 61 %, the most selective
+    about 95 %, as summarised in the domain brief). ``admit_share`` is the share of the
+    applicant pool such an institution admits in the what-if of :func:`selectivity_curve`
+    (1.0 open admission; 0.67 the national average admit rate of fall 2017, NACAC; 0.2 an
+    illustrative highly selective institution).
+    """
+
+    key: str
+    label: str
+    benchmark_retention: float
+    admit_share: float
+
+
+INSTITUTION_PROFILES: dict[str, InstitutionProfile] = {
+    "open_admission": InstitutionProfile("open_admission", "open-admission public", 61.0, 1.0),
+    "four_year": InstitutionProfile("four_year", "typical 4-year institution", 81.7, 0.67),
+    "most_selective": InstitutionProfile("most_selective", "most selective", 95.0, 0.2),
+}
+
+
+def institution_profile(key: str) -> InstitutionProfile:
+    """Look up a profile of :data:`INSTITUTION_PROFILES`; ValueError lists the valid keys."""
+    try:
+        return INSTITUTION_PROFILES[str(key)]
+    except KeyError:
+        raise ValueError(
+            f"unknown institution profile {key!r}; choose one of: {', '.join(INSTITUTION_PROFILES)}"
+        ) from None
+
+
+# ======================================================================================
+# 06 Cohorts: retention, persistence, graduation
+# ======================================================================================
+
+_TERM_COLUMNS = (
+    "student_id", "cohort_year", "term_index", "attendance", "first_generation", "pell",
+    "enrolled", "enrolled_elsewhere", "transferred_out", "completed", "exclusion",
+    "withdrew_before_census",
+)
+
+
+def cohort_outcomes(student_terms: pd.DataFrame, graduation_term: int = 6) -> pd.DataFrame:
+    """One row per entering student with the flags the cohort rates need.
+
+    From the ``student_terms`` frame (one row per student per fall): entry attributes
+    (cohort, attendance, first-generation, Pell), ``withdrew_before_census`` and
+    ``in_cohort`` (the IPEDS cohort is counted on the census date, so students who left
+    before it never enter it), and per outcome the flag and the exclusion label at the
+    time it is measured:
+
+    * ``retained`` - enrolled at this institution in the second fall (term_index 1);
+      ``persisted`` - enrolled here *or elsewhere* then (National Student Clearinghouse);
+      ``transferred_out`` - found at another institution by then; ``exclusion_1`` - the
+      IPEDS exclusion label in the second fall;
+    * ``completed_150`` - completed here by fall ``graduation_term`` (6 = six years, 150 %
+      of the normal time of a bachelor's degree); ``exclusion_150`` - the label then.
+      NaN when the data do not reach that far.
+
+    Vectorized: students are coded with ``pd.factorize`` and each term's values scattered
+    into per-student arrays, so a million student-term rows take well under a second.
+    """
+    _require(student_terms, _TERM_COLUMNS, "the student_terms data")
+    st = student_terms
+    codes, ids = _codes(st["student_id"])
+    n = len(ids)
+    ti = st["term_index"].to_numpy()
+
+    def at(column: str, k: int, fill: Any, values: np.ndarray | None = None) -> np.ndarray:
+        v = st[column].to_numpy() if values is None else values
+        out = np.full(n, fill, dtype=v.dtype if fill is not None else object)
+        m = ti == k
+        out[codes[m]] = v[m]
+        return out
+
+    def has(k: int) -> np.ndarray:
+        out = np.zeros(n, dtype=bool)
+        out[codes[ti == k]] = True
+        return out
+
+    entry = has(0)
+    if not entry.all():
+        raise ValueError(f"{int((~entry).sum())} student(s) have no entry row (term_index 0)")
+    excl = st["exclusion"]
+    excl_codes = np.asarray(excl.cat.codes if isinstance(excl.dtype, pd.CategoricalDtype) else pd.factorize(excl)[0])
+    excl_cats = np.asarray(excl.cat.categories if isinstance(excl.dtype, pd.CategoricalDtype) else pd.factorize(excl)[1], dtype=object)
+    none_code = np.int64(-1)
+    f = {c: _flag(st, c) for c in ("enrolled", "enrolled_elsewhere", "transferred_out", "completed", "first_generation", "pell", "withdrew_before_census")}
+
+    def excl_at(k: int) -> np.ndarray:
+        code = at("exclusion", k, none_code, excl_codes.astype("int64"))
+        labels = np.append(excl_cats, "none")
+        return labels[np.where(code < 0, len(excl_cats), code)]
+
+    out = pd.DataFrame(
+        {
+            "student_id": np.asarray(ids, dtype=object),
+            "cohort_year": at("cohort_year", 0, 0, st["cohort_year"].to_numpy()),
+            "attendance": at("attendance", 0, None, st["attendance"].astype(object).to_numpy()),
+            "first_generation": at("first_generation", 0, False, f["first_generation"]),
+            "pell": at("pell", 0, False, f["pell"]),
+            "withdrew_before_census": at("withdrew_before_census", 0, False, f["withdrew_before_census"]),
+        }
+    )
+    out["in_cohort"] = ~out["withdrew_before_census"].to_numpy()
+    out["underserved"] = out["first_generation"].to_numpy() | out["pell"].to_numpy()
+    out["retained"] = at("enrolled", 1, False, f["enrolled"])
+    elsewhere = at("enrolled_elsewhere", 1, False, f["enrolled_elsewhere"])
+    out["persisted"] = out["retained"].to_numpy() | elsewhere
+    out["transferred_out"] = at("transferred_out", 1, False, f["transferred_out"])
+    out["exclusion_1"] = excl_at(1)
+    reach = has(graduation_term)
+    done = at("completed", graduation_term, False, f["completed"])
+    out["completed_150"] = np.where(reach, done.astype("float64"), np.nan)
+    out["exclusion_150"] = excl_at(graduation_term)
+    return out
+
+
+def _select(outcomes: pd.DataFrame, cohort_year: int | None, attendance: str | None) -> pd.DataFrame:
+    o = outcomes
+    if cohort_year is not None:
+        o = pick_cohort(o, cohort_year)
+    if attendance is not None:
+        if attendance not in ("full-time", "part-time"):
+            raise ValueError(f"attendance must be 'full-time', 'part-time' or None; got {attendance!r}")
+        o = o[o["attendance"].to_numpy() == attendance]
+    return o
+
+
+def cohort_rates(outcomes: pd.DataFrame, cohort_year: int | None = None, attendance: str | None = "full-time") -> dict[str, float]:
+    """The headline cohort rates of one entering cohort (IPEDS and Clearinghouse definitions).
+
+    Returns entrants, withdrawals before census, the census cohort, the allowed exclusions
+    and the adjusted cohort, then (in percent):
+
+    * ``retention`` - :func:`metrics.ipeds_retention`: enrolled here in the second fall /
+      adjusted cohort; transfers-out count as *not* retained (NCES/IPEDS);
+    * ``persistence`` - :func:`metrics.persistence_rate`: enrolled anywhere (National
+      Student Clearinghouse; fall 2022 entrants nationally 76.5 % vs 68.2 % retention);
+    * ``transfer_out`` - share of the cohort found at another institution in the second fall;
+    * ``graduation_150`` - :func:`metrics.graduation_rate_150`: completed here within 150 %
+      of normal time / adjusted cohort (IPEDS; once in the cohort, always in it).
+
+    ``attendance="full-time"`` (default) gives the IPEDS cohort; ``None`` both groups.
+    """
+    o = _select(outcomes, cohort_year, attendance)
+    entrants = len(o)
+    c = o[o["in_cohort"].to_numpy()]
+    if len(c) == 0:
+        raise ValueError("the census cohort is empty: nobody in this selection enrolled on the census date")
+    excluded_1 = c["exclusion_1"].to_numpy() != "none"
+    res: dict[str, float] = {
+        "entrants": entrants,
+        "withdrew_before_census": int(o["withdrew_before_census"].sum()),
+        "census_cohort": len(c),
+        "exclusions": int(excluded_1.sum()),
+        "adjusted_cohort": int((~excluded_1).sum()),
+        "retained": int((c["retained"].to_numpy() & ~excluded_1).sum()),
+        "retention": metrics.ipeds_retention(c["retained"].to_numpy(), c["exclusion_1"].to_numpy()),
+        "persistence": metrics.persistence_rate(c["persisted"].to_numpy(), c["exclusion_1"].to_numpy()),
+        "transfer_out": metrics.pooled_rate([int((c["transferred_out"].to_numpy() & ~excluded_1).sum())], [int((~excluded_1).sum())]),
+    }
+    grad = c["completed_150"].to_numpy()
+    if np.isnan(grad).any():
+        res["graduation_150"] = float("nan")
+        res["graduation_adjusted_cohort"] = float("nan")
+    else:
+        excl_150 = c["exclusion_150"].to_numpy()
+        res["graduation_150"] = metrics.graduation_rate_150(grad.astype(bool), excl_150)
+        res["graduation_adjusted_cohort"] = int((excl_150 == "none").sum())
+    return res
+
+
+_STATES = ("enrolled here", "completed here", "enrolled elsewhere", "not enrolled", "excluded")
+
+
+def cohort_survival(student_terms: pd.DataFrame, cohort_year: int, attendance: str | None = "full-time") -> pd.DataFrame:
+    """Where the census cohort of ``cohort_year`` is in each later fall.
+
+    For every term_index (0 = entry fall) the share of the cohort in each state, in
+    percent, the states taking precedence in this order: ``excluded`` (an IPEDS allowable
+    exclusion), ``completed here``, ``enrolled here``, ``enrolled elsewhere`` (a transfer
+    still enrolled at another institution), ``not enrolled``. The denominator stays the
+    whole census cohort in every fall (IPEDS: once in the cohort, always in it).
+    """
+    _require(student_terms, _TERM_COLUMNS, "the student_terms data")
+    st = pick_cohort(student_terms, cohort_year)
+    if attendance is not None:
+        st = st[st["attendance"].astype(object).to_numpy() == attendance]
+    ids_out = st.loc[(st["term_index"].to_numpy() == 0) & _flag(st, "withdrew_before_census"), "student_id"]
+    st = st[~st["student_id"].isin(ids_out).to_numpy()]
+    if len(st) == 0:
+        raise ValueError("no census-cohort students in this selection")
+    state = np.select(
+        [
+            st["exclusion"].astype(object).to_numpy() != "none",
+            _flag(st, "completed"),
+            _flag(st, "enrolled"),
+            _flag(st, "enrolled_elsewhere"),
+        ],
+        [4, 1, 0, 2],
+        default=3,
+    )
+    ti = st["term_index"].to_numpy()
+    k = int(ti.max()) + 1
+    counts = np.bincount(ti * len(_STATES) + state, minlength=k * len(_STATES)).reshape(k, len(_STATES))
+    cohort = counts[0].sum()
+    frame = pd.DataFrame(
+        {
+            "term_index": np.repeat(np.arange(k), len(_STATES)),
+            "state": np.tile(_STATES, k),
+            "students": counts.ravel(),
+        }
+    )
+    frame["percent"] = 100.0 * frame["students"] / cohort
+    frame["fall"] = int(cohort_year) + frame["term_index"]
+    return frame
+
+
+def survival_chart(survival: pd.DataFrame, *, title: str | None = None, width: int = 440, height: int = 240) -> alt.Chart:
+    """Stacked bars: the whole cohort in every fall, split by where students are."""
+    order = {s: i for i, s in enumerate(_STATES)}
+    frame = survival.assign(order=survival["state"].map(order))
+    year = int(frame["fall"].iloc[0])
+    last = frame[frame["term_index"] == frame["term_index"].max()]
+    sec = frame[frame["term_index"] == 1]
+    desc = (
+        f"Stacked bars for the {year} cohort, one per fall from entry; each bar is the whole cohort. "
+        f"Second fall: " + ", ".join(f"{s} {p:.0f}%" for s, p in zip(sec["state"], sec["percent"]) if p > 0)
+        + f". Fall {int(last['fall'].iloc[0])}: "
+        + ", ".join(f"{s} {p:.0f}%" for s, p in zip(last["state"], last["percent"]) if p > 0) + "."
+    )
+    colors = [charts.PALETTE[0], charts.PALETTE[2], charts.PALETTE[4], "#bbbbbb", charts.PALETTE[7]]
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("fall:O", title="fall term", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("percent:Q", title="percent of the census cohort", scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color("state:N", sort=list(_STATES), scale=alt.Scale(domain=list(_STATES), range=colors), title="where"),
+            order=alt.Order("order:Q"),
+            tooltip=["fall", "state", "students", alt.Tooltip("percent:Q", format=".1f")],
+        )
+        .properties(title=title or f"Where the {year} cohort is, fall by fall", description=desc, width=width, height=height)
+    )
+
+
+# ======================================================================================
+# 06 Equity gaps and correctly weighted aggregation
+# ======================================================================================
+
+_OUTCOMES = {
+    "retained": ("exclusion_1", metrics.ipeds_retention),
+    "persisted": ("exclusion_1", metrics.persistence_rate),
+    "completed_150": ("exclusion_150", metrics.graduation_rate_150),
+}
+
+
+def group_rates(outcomes: pd.DataFrame, by: str | Sequence[str], outcome: str = "retained") -> pd.DataFrame:
+    """One cohort rate per group (census cohort only), with the counts behind it.
+
+    Columns: the group column(s), ``n`` (adjusted cohort: census cohort minus allowed
+    exclusions), ``count`` (students with the outcome), ``rate`` (percent, from
+    :func:`metrics.ipeds_retention`, :func:`metrics.persistence_rate` or
+    :func:`metrics.graduation_rate_150` for ``outcome`` = ``retained``, ``persisted`` or
+    ``completed_150``) and ``share`` (percent of the adjusted cohort in the group).
+    """
+    if outcome not in _OUTCOMES:
+        raise ValueError(f"outcome must be one of {', '.join(_OUTCOMES)}; got {outcome!r}")
+    keys = [by] if isinstance(by, str) else list(by)
+    _require(outcomes, [*keys, outcome, "in_cohort"], "the cohort outcomes")
+    excl_col, fn = _OUTCOMES[outcome]
+    c = outcomes[outcomes["in_cohort"].to_numpy()]
+    if c[outcome].isna().any():
+        raise ValueError(f"{outcome} is not known for every student (the data end too early)")
+    rows = []
+    for key, g in c.groupby(keys, sort=True, observed=True):  # a handful of groups
+        key = key if isinstance(key, tuple) else (key,)
+        flags = g[outcome].to_numpy().astype(bool)
+        excl = g[excl_col].to_numpy()
+        keep = excl == "none"
+        rows.append((*key, int(keep.sum()), int((flags & keep).sum()), fn(flags, excl) if keep.any() else float("nan")))
+    table = pd.DataFrame(rows, columns=[*keys, "n", "count", "rate"])
+    table["share"] = 100.0 * table["n"] / table["n"].sum()
+    return table
+
+
+def equity_gaps(outcomes: pd.DataFrame, dimensions: Sequence[str] = ("first_generation", "pell", "attendance"),
+                outcome: str = "retained") -> pd.DataFrame:
+    """Rates of each student group and the gap to everyone else, per dimension.
+
+    For every dimension (first-generation, Pell, attendance) and each of its groups: the
+    adjusted cohort ``n``, ``count`` and ``rate`` (via :func:`group_rates`), ``rest_rate``
+    - the pooled rate of all *other* students (:func:`metrics.pooled_rate`) - and
+    ``gap`` = rate - rest_rate in percentage points (negative: the group does worse).
+    Comparing a group with the rest, not with the overall rate that includes it, keeps a
+    large group from hiding its own gap.
+    """
+    parts = []
+    for dim in dimensions:
+        t = group_rates(outcomes, dim, outcome)
+        rest = np.array([
+            metrics.pooled_rate(t["count"].drop(i), t["n"].drop(i)) if len(t) > 1 else np.nan for i in t.index
+        ])
+        labels = _group_labels(dim, t[dim]) if dim in _GROUP_LABELS else t[dim].astype(str)
+        parts.append(pd.DataFrame({
+            "dimension": dim, "group": labels.to_numpy(), "n": t["n"], "count": t["count"], "rate": t["rate"],
+            "rest_rate": rest, "gap": t["rate"] - rest, "share": t["share"],
+        }))
+    return pd.concat(parts, ignore_index=True)
+
+
+def overall_from_groups(table: pd.DataFrame, count: str = "count", n: str = "n") -> dict[str, float]:
+    """The overall rate from a group table, done right and done wrong.
+
+    ``pooled`` = 100 * sum(count) / sum(n) (:func:`metrics.pooled_rate`): every student
+    counts once. ``mean_of_rates`` = the unweighted mean of the group rates
+    (:func:`metrics.mean_of_rates`): a group of 50 weighs as much as a group of 5,000 -
+    the mistake. ``difference`` = mean_of_rates - pooled, in points.
+    """
+    pooled = metrics.pooled_rate(table[count], table[n])
+    mean = metrics.mean_of_rates(table[count], table[n])
+    return {"pooled": pooled, "mean_of_rates": mean, "difference": mean - pooled}
+
+
+def equity_chart(gaps: pd.DataFrame, overall: float | None = None, *, title: str = "Retention by student group",
+                 width: int = 380, height: int = 220) -> alt.LayerChart:
+    """Horizontal bars of each group's rate, with the overall (pooled) rate as a dashed line."""
+    frame = gaps.assign(label=gaps["group"].astype(str) + " (n=" + gaps["n"].astype(str) + ")")
+    desc = "Retention rate of each student group: " + "; ".join(
+        f"{g} {r:.1f}% (gap {d:+.1f} points)" for g, r, d in zip(frame["group"], frame["rate"], frame["gap"])
+    ) + (f". Overall pooled rate {overall:.1f}%." if overall is not None else ".")
+    bars = alt.Chart(frame).mark_bar().encode(
+        y=alt.Y("label:N", sort=list(frame["label"]), title=None),
+        x=alt.X("rate:Q", title="rate (%)", scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("dimension:N", title="dimension"),
+        tooltip=["dimension", "group", "n", alt.Tooltip("rate:Q", format=".1f"), alt.Tooltip("gap:Q", format="+.1f")],
+    )
+    layers: list[Any] = [bars]
+    if overall is not None:
+        ref = pd.DataFrame({"value": [overall], "label": [f"all students {overall:.1f}%"]})
+        layers.append(alt.Chart(ref).mark_rule(strokeDash=[6, 4], color="#333").encode(x="value:Q"))
+        layers.append(alt.Chart(ref).mark_text(align="left", dx=4, y=-6, color="#333").encode(x="value:Q", text="label:N"))
+    return alt.layer(*layers).properties(title=title, description=desc, width=width, height=height)
+
+
+# ======================================================================================
+# 06 Gaming: shaping the cohort, and its counter-metrics
+# ======================================================================================
+
+
+def cohort_shaping_table(outcomes: pd.DataFrame, attendance: str | None = "full-time") -> pd.DataFrame:
+    """Per entering cohort: the headline rate next to the counter-metrics that expose shaping.
+
+    Shaping the cohort - steering weaker or under-served students out before the census
+    date, or not admitting them - raises retention without helping a single student. The
+    counter-metrics (domain brief, section 5):
+
+    * ``withdrew_pct`` - percent of entrants who withdrew before census (they never enter
+      the IPEDS cohort);
+    * ``access_entrants`` / ``access_cohort`` - percent first-generation or Pell among
+      entrants and among the census cohort (access of under-served groups); a gap between
+      the two shows who was steered out;
+    * ``retention`` (full-time IPEDS, :func:`cohort_rates`) and ``retention_all_entrants``
+      - entrants still enrolled in the second fall divided by *all* entrants
+      (:func:`metrics.pooled_rate`), the rate shaping cannot flatter.
+    """
+    o = outcomes if attendance is None else _select(outcomes, None, attendance)
+    rows = []
+    for year, g in o.groupby("cohort_year", sort=True):
+        r = cohort_rates(g, attendance=None)
+        under = g["underserved"].to_numpy()
+        inc = g["in_cohort"].to_numpy()
+        rows.append({
+            "cohort_year": int(year),
+            "entrants": len(g),
+            "withdrew_before_census": int(g["withdrew_before_census"].sum()),
+            "withdrew_pct": metrics.pooled_rate([int(g["withdrew_before_census"].sum())], [len(g)]),
+            "access_entrants": metrics.pooled_rate([int(under.sum())], [len(g)]),
+            "access_cohort": metrics.pooled_rate([int((under & inc).sum())], [int(inc.sum())]),
+            "retention": r["retention"],
+            "retention_all_entrants": metrics.pooled_rate([int((g["retained"].to_numpy() & inc).sum())], [len(g)]),
+        })
+    return pd.DataFrame(rows)
+
+
+def shaping_chart(table: pd.DataFrame, *, width: int = 180, height: int = 180) -> alt.Chart:
+    """Four small panels per cohort: retention, retention of all entrants, pre-census
+    withdrawals and access share."""
+    cols = {"retention": "IPEDS retention (%)", "retention_all_entrants": "retained / all entrants (%)",
+            "withdrew_pct": "withdrew before census (%)", "access_cohort": "first-gen or Pell in cohort (%)"}
+    long = table.melt(id_vars=["cohort_year"], value_vars=list(cols), var_name="metric", value_name="percent")
+    long["metric"] = long["metric"].map(cols)
+    desc = "Per cohort: " + "; ".join(
+        f"{int(y)}: retention {r:.1f}%, of all entrants {a:.1f}%, withdrew before census {w:.1f}%, first-gen or Pell {c:.1f}%"
+        for y, r, a, w, c in zip(table["cohort_year"], table["retention"], table["retention_all_entrants"], table["withdrew_pct"], table["access_cohort"])
+    )
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("cohort_year:O", title="cohort", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("percent:Q", title=None),
+            color=alt.Color("cohort_year:O", legend=None),
+            facet=alt.Facet("metric:N", columns=4, title=None, sort=list(cols.values())),
+            tooltip=["cohort_year", "metric", alt.Tooltip("percent:Q", format=".1f")],
+        )
+        .properties(width=width, height=height, title="The headline rate and its counter-metrics, per cohort", description=desc)
+        .resolve_scale(y="independent")
+    )
+
+
+# ======================================================================================
+# 06 What-if: admission selectivity vs retention vs access (illustrative)
+# ======================================================================================
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame as JSON-ready records for a Vega-Lite dataset."""
+    return frame.to_dict(orient="records")
+
+
+def _fill(template: Mapping[str, Any], description: str, **datasets: pd.DataFrame) -> dict[str, Any]:
+    """A copy of a chart spec built on named data, with the data and description filled in.
+
+    Widget views build their chart once (validated by Altair) on ``alt.NamedData``
+    placeholders; each call only swaps the datasets, so a slider pays for the computation
+    and the drawing, not for building and validating a chart.
+    """
+    spec = dict(template)
+    spec["datasets"] = {**template.get("datasets", {}), **{k: _records(v) for k, v in datasets.items()}}
+    spec["description"] = description
+    return spec
+
+
+@dataclass(frozen=True)
+class _Pool:
+    """The applicant pool of the selectivity what-if, as arrays."""
+
+    retained: np.ndarray
+    exclusion: np.ndarray
+    underserved: np.ndarray
+    disadvantage: np.ndarray
+    z: np.ndarray
+    noise: np.ndarray
+
+
+def _pool(outcomes: pd.DataFrame, cohort_year: int, attendance: str | None, seed: int) -> _Pool:
+    p = _select(outcomes, cohort_year, attendance)
+    p = p[p["in_cohort"].to_numpy()]
+    if len(p) < 10:
+        raise ValueError(f"the applicant pool has only {len(p)} students; need at least 10")
+    ret = p["retained"].to_numpy().astype("float64")
+    sd = ret.std()
+    return _Pool(
+        retained=p["retained"].to_numpy().astype(bool),
+        exclusion=p["exclusion_1"].to_numpy(),
+        underserved=p["underserved"].to_numpy().astype(bool),
+        disadvantage=p["first_generation"].to_numpy().astype("float64") + p["pell"].to_numpy().astype("float64"),
+        z=(ret - ret.mean()) / sd if sd > 0 else np.zeros_like(ret),
+        noise=np.random.default_rng(seed).standard_normal(len(p)),
+    )
+
+
+def _check_what_if(validity: float, background_weight: float) -> None:
+    if not 0 <= validity < 1:
+        raise ValueError(f"validity must be in [0, 1); got {validity!r}")
+    if not 0 <= background_weight <= 3:
+        raise ValueError(f"background_weight must be in [0, 3]; got {background_weight!r}")
+
+
+def _curve(pool: _Pool, background_weight: float, validity: float, shares: np.ndarray) -> pd.DataFrame:
+    index = validity * pool.z + math.sqrt(1.0 - validity**2) * pool.noise - background_weight * pool.disadvantage
+    order = np.argsort(-index, kind="stable")
+    retained, excl, under = pool.retained[order], pool.exclusion[order], pool.underserved[order]
+    n = len(order)
+    rows = []
+    for s in shares:  # a couple of dozen admit shares, not rows
+        k = max(1, int(round(float(s) * n)))
+        rows.append({
+            "admit_share": float(s),
+            "admitted": k,
+            "retention": metrics.ipeds_retention(retained[:k], excl[:k]),
+            "access_share": metrics.pooled_rate([int(under[:k].sum())], [k]),
+            "underserved_admitted": int(under[:k].sum()),
+        })
+    return pd.DataFrame(rows)
+
+
+#: Admit shares of the what-if: every 5 points from 10% to 100%, plus the profiles' shares.
+_DEFAULT_SHARES = np.unique(np.round(np.r_[np.linspace(0.1, 1.0, 19), [p.admit_share for p in INSTITUTION_PROFILES.values()]], 2))
+
+
+def selectivity_curve(outcomes: pd.DataFrame, cohort_year: int, background_weight: float = 0.5,
+                      validity: float = 0.3, admit_shares: Sequence[float] | None = None,
+                      attendance: str | None = "full-time", seed: int = 0) -> pd.DataFrame:
+    """What if the institution had admitted only part of this cohort? (An illustration.)
+
+    The census cohort of ``cohort_year`` plays the applicant pool. Each student gets an
+    admission index = validity * z(returned) + sqrt(1 - validity^2) * noise -
+    background_weight * (first-generation + Pell): an academic record that predicts
+    returning only loosely (correlation about ``validity``) and that is lower for students
+    from under-served backgrounds (``background_weight``, in standard deviations per
+    disadvantage). Admitting the top ``admit_share`` of the index, the curve reports, per
+    admit share, the admitted students' IPEDS retention (:func:`metrics.ipeds_retention`,
+    assuming each admitted student's outcome stays as observed) and the access share
+    (percent first-generation or Pell). Both numbers are illustrative: they show the
+    direction of the trade-off, not its size at any real institution.
+    """
+    _check_what_if(validity, background_weight)
+    shares = _DEFAULT_SHARES if admit_shares is None else np.asarray(admit_shares, dtype="float64")
+    if ((shares <= 0) | (shares > 1)).any():
+        raise ValueError("admit_shares must be in (0, 1]")
+    return _curve(_pool(outcomes, cohort_year, attendance, seed), background_weight, validity, shares)
+
+
+def _selectivity_parts(curve: pd.DataFrame, admit_share: float | None) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    long = curve.melt(id_vars=["admit_share", "admitted"], value_vars=["retention", "access_share"], var_name="metric", value_name="percent")
+    long["metric"] = long["metric"].map({"retention": "retention (%)", "access_share": "first-gen or Pell admitted (%)"})
+    desc = ("Illustrative what-if: as the admitted share falls, retention of those admitted rises and the share of "
+            "first-generation or Pell students falls.")
+    mark = pd.DataFrame({"x": pd.Series([], dtype="float64")})
+    if admit_share is not None:
+        i = int(np.argmin(np.abs(curve["admit_share"].to_numpy() - admit_share)))
+        row = curve.iloc[i]
+        mark = pd.DataFrame({"x": [float(row["admit_share"])]})
+        desc += (f" At {row['admit_share']:.0%} admitted: retention {row['retention']:.1f}%, "
+                 f"first-gen or Pell {row['access_share']:.1f}% ({int(row['underserved_admitted'])} students).")
+    return long, mark, desc
+
+
+def _selectivity_layers(long: Any, mark: Any, benchmark: float | None, width: int, height: int) -> alt.LayerChart:
+    lines = alt.Chart(long).mark_line(point=True).encode(
+        x=alt.X("admit_share:Q", title="share of the pool admitted", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y("percent:Q", title="percent", scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("metric:N", title=None, legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(domain=["retention (%)", "first-gen or Pell admitted (%)"], range=charts.PALETTE[:2])),
+        tooltip=["admit_share:Q", "admitted:Q", "metric:N", alt.Tooltip("percent:Q", format=".1f")],
+    )
+    layers: list[Any] = [lines, alt.Chart(mark).mark_rule(strokeDash=[4, 3], color="#444").encode(x="x:Q")]
+    if benchmark is not None:
+        layers.append(charts.reference_rule(benchmark, axis="y", label=f"benchmark {benchmark:.1f}%"))
+    return alt.layer(*layers).properties(title="Selectivity buys retention with access (illustrative)", width=width, height=height)
+
+
+def selectivity_chart(curve: pd.DataFrame, admit_share: float | None = None, benchmark: float | None = None,
+                      *, width: int = 420, height: int = 240) -> alt.LayerChart:
+    """Retention and access share against the admit share, the chosen share marked by a
+    dashed line and an optional retention ``benchmark`` (e.g. NCES table 326.30)."""
+    long, mark, desc = _selectivity_parts(curve, admit_share)
+    return _selectivity_layers(long, mark, benchmark, width, height).properties(description=desc)
+
+
+def selectivity_view(outcomes: pd.DataFrame, cohort_year: int, benchmark: float | None = None,
+                     validity: float = 0.3, attendance: str | None = "full-time", seed: int = 0,
+                     width: int = 420, height: int = 240) -> Callable[[float, float], dict[str, Any]]:
+    """Widget callback factory of notebook 06: ``view(admit_share, background_weight) -> spec``.
+
+    Prepares the applicant pool once; each call recomputes :func:`selectivity_curve` for
+    the given background weight and returns the Vega-Lite spec of :func:`selectivity_chart`
+    (show it with :func:`helpers.charts.show`).
+    """
+    pool = _pool(outcomes, cohort_year, attendance, seed)
+    template = _selectivity_layers(alt.NamedData(name="curve"), alt.NamedData(name="mark"), benchmark, width, height)
+    spec = template.properties(description="selectivity what-if").to_dict()
+
+    def view(admit_share: float = 0.67, background_weight: float = 0.5) -> dict[str, Any]:
+        _check_what_if(validity, background_weight)
+        long, mark, desc = _selectivity_parts(_curve(pool, background_weight, validity, _DEFAULT_SHARES), admit_share)
+        return _fill(spec, desc, curve=long, mark=mark)
+
+    return view
+
+
