@@ -84,7 +84,7 @@ def test_top_level_matrix_multiplies_every_run(tmp_path):
 
 
 def test_notebook_resolution(tmp_path, monkeypatch):
-    monkeypatch.setattr(batch, "NOTEBOOKS_DIR", FIXTURES)
+    monkeypatch.setattr(batch.config, "NOTEBOOKS_DIR", FIXTURES)
     (tmp_path / "sub").mkdir()
     shutil.copy(PLAIN, tmp_path / "sub" / "local.ipynb")
     assert batch.resolve_notebook("batch_plain") == PLAIN.resolve()
@@ -312,7 +312,7 @@ def _fake_papermill(fail_times: int, calls: list, exc: Exception):
 
 def test_kernel_that_fails_to_start_is_retried_once(monkeypatch):
     calls: list = []
-    monkeypatch.setattr(batch, "_run_papermill", _fake_papermill(1, calls, RuntimeError("Kernel died before replying to kernel_info")))
+    monkeypatch.setattr(batch.execute, "_run_papermill", _fake_papermill(1, calls, RuntimeError("Kernel died before replying to kernel_info")))
     outcome = batch.execute_run({"name": "a", "notebook": str(PLAIN), "parameters": {}})
     assert outcome["status"] == "ok" and outcome["attempts"] == 2 and len(calls) == 2
     assert outcome["error"] is None and outcome["result"] == {"value": 1}
@@ -321,7 +321,7 @@ def test_kernel_that_fails_to_start_is_retried_once(monkeypatch):
 
 def test_kernel_failing_twice_is_a_failed_run(monkeypatch):
     calls: list = []
-    monkeypatch.setattr(batch, "_run_papermill", _fake_papermill(5, calls, TimeoutError("Kernel didn't respond in 60 seconds")))
+    monkeypatch.setattr(batch.execute, "_run_papermill", _fake_papermill(5, calls, TimeoutError("Kernel didn't respond in 60 seconds")))
     outcome = batch.execute_run({"name": "a", "notebook": str(PLAIN), "parameters": {}})
     assert outcome["status"] == "failed" and len(calls) == 2
     assert outcome["error"]["exception"] == "TimeoutError"
@@ -333,7 +333,7 @@ def test_a_cell_error_is_not_retried(monkeypatch):
 
     calls: list = []
     err = PapermillExecutionError(4, 3, "raise ValueError", "ValueError", "boom", [])
-    monkeypatch.setattr(batch, "_run_papermill", _fake_papermill(5, calls, err))
+    monkeypatch.setattr(batch.execute, "_run_papermill", _fake_papermill(5, calls, err))
     outcome = batch.execute_run({"name": "a", "notebook": str(PLAIN), "parameters": {}})
     assert len(calls) == 1 and outcome["status"] == "failed"
     assert batch.error_text(outcome["error"]) == "cell 4 (In [3]): ValueError: boom"
