@@ -64,7 +64,6 @@ from .engagement import (
     activity_histogram_chart,
     activity_per_student,
     activity_summary,
-    class_gains,
     deadline_weeks,
     early_warning,
     early_warning_chart,
@@ -73,16 +72,19 @@ from .engagement import (
     early_warning_view,
     engagement_outcome,
     engagement_outcome_chart,
-    mode_effect_sizes,
     participation_chart,
+    weekly_activity_profile,
+    weekly_participation,
+    weekly_profile_chart,
+)
+from .learning import (
+    class_gains,
+    mode_effect_sizes,
     prepost_effect_size,
     section_chart,
     section_table,
     survivorship_gains,
     teach_to_test,
-    weekly_activity_profile,
-    weekly_participation,
-    weekly_profile_chart,
 )
 from .enrollment import (
     FUNNEL_STAGES,
