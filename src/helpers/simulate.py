@@ -138,8 +138,12 @@ def _n(field: str, title: str | None = None, **extra: Any) -> dict[str, Any]:
 def _rule(value: float, axis: str = "y", label: str = "") -> list[dict[str, Any]]:
     """A dashed reference line (plus an optional label) as Vega-Lite layers."""
     data = {"values": [{"v": float(value), "label": label}]}
+    # No "title" key on the rule's channel: an explicit null title would blank the axis
+    # title that the chart's main layer shares with this one; without a key, the main
+    # layer's title wins.
+    v = {"field": "v", "type": "quantitative"}
     layers: list[dict[str, Any]] = [
-        {"data": data, "mark": {"type": "rule", "strokeDash": [6, 4], "color": "#444"}, "encoding": {axis: _q("v")}}
+        {"data": data, "mark": {"type": "rule", "strokeDash": [6, 4], "color": "#444"}, "encoding": {axis: v}}
     ]
     if label:
         offset = {"dx": 4, "dy": -6} if axis == "y" else {"dx": 3, "dy": 0, "baseline": "top", "y": 2}
@@ -147,7 +151,7 @@ def _rule(value: float, axis: str = "y", label: str = "") -> list[dict[str, Any]
             {
                 "data": data,
                 "mark": {"type": "text", "align": "left", "color": "#444", "fontSize": 11, **offset},
-                "encoding": {axis: _q("v"), "text": _n("label")},
+                "encoding": {axis: v, "text": _n("label")},
             }
         )
     return layers
