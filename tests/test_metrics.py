@@ -392,16 +392,36 @@ def test_pooling_rejects_invalid(fn):
         fn([], [])
 
 
-def test_funnel_limits_brief_case():
+def test_funnel_limits_normal_approximation():
     # p0 = 0.8, n = 100: sqrt(0.8 * 0.2 / 100) = 0.04 -> 0.8 +/- 1.96 * 0.04 = [0.7216, 0.8784]
-    low, high = m.funnel_limits(0.8, 100)
+    low, high = m.funnel_limits(0.8, 100, method="normal")
     assert isinstance(low, np.ndarray) and isinstance(high, np.ndarray)
     assert low[0] == pytest.approx(0.7216)
     assert high[0] == pytest.approx(0.8784)
     # n = 400: sd = 0.02 -> [0.7608, 0.8392]; n = 4: sd = 0.2 -> 0.8 + 0.392 clipped to 1
-    low, high = m.funnel_limits(0.8, [400, 4])
+    low, high = m.funnel_limits(0.8, [400, 4], method="normal")
     np.testing.assert_allclose(low, [0.7608, 0.408])
     np.testing.assert_allclose(high, [0.8392, 1.0])
+    # the caveat: at p0 = 0.8 the upper 95% limit is clipped at 100% up to n = 13
+    # (0.8 + 1.96 * sqrt(0.16 / 13) = 1.017), so no unit can lie above it
+    assert m.funnel_limits(0.8, 13, method="normal")[1][0] == 1.0
+
+
+def test_funnel_limits_exact_by_hand():
+    # Binomial(10, 0.5): P(Y <= 1) = 11/1024 = 0.0107 < 0.025 <= P(Y <= 2) = 56/1024, so r = 2;
+    # the tail of z = 1.96 is t = 0.0249979; alpha = (56/1024 - t) / (45/1024) = 0.675605;
+    # lower = (2 - 0.675605) / 10 = 0.132440; the upper limit mirrors it: 1 - 0.132440
+    low, high = m.funnel_limits(0.5, 10)
+    assert low[0] == pytest.approx(0.132440, abs=1e-5)
+    assert high[0] == pytest.approx(0.867560, abs=1e-5)
+    # Binomial(10, 0.8), z = 3.09 (t = 0.0010005): P(Y <= 3) = 0.000864 < t <= P(Y <= 4) = 0.006369,
+    # so r = 4; alpha = (0.006369 - 0.0010005) / P(Y = 4) = (0.006369 - 0.0010005) / 0.005505 = 0.9753;
+    # lower = (4 - 0.9753) / 10 = 0.30248. Upper: 10 of 10 has P(Y >= 10) = 0.107, never beyond: 100%
+    low, high = m.funnel_limits(0.8, 10, z=3.09)
+    assert low[0] == pytest.approx(0.30248, abs=1e-4)
+    assert high[0] == 1.0
+    # one entry per n, as with the normal method
+    assert m.funnel_limits(0.8, [10, 100, 400])[0].shape == (3,)
 
 
 def test_funnel_limits_rejects_invalid():
@@ -411,21 +431,46 @@ def test_funnel_limits_rejects_invalid():
         m.funnel_limits(0.8, [100, 0])
     with pytest.raises(ValueError, match="z must be > 0"):
         m.funnel_limits(0.8, 100, z=0)
+    with pytest.raises(ValueError, match="whole number"):
+        m.funnel_limits(0.8, 12.5)
+    with pytest.raises(ValueError, match="method must be"):
+        m.funnel_limits(0.8, 12, method="wilson")
 
 
 def test_outside_funnel():
-    # p0 = 0.8, n = 100: limits [0.7216, 0.8784]; 0.70 below, 0.80 inside, 0.90 above
+    # p0 = 0.8, n = 100, exact: P(Y <= 70) = 0.011 and P(Y >= 90) = 0.006 are below 0.025
     flags = m.outside_funnel([70, 80, 90], [100, 100, 100], p0=0.8)
     assert flags.dtype == bool
     assert flags.tolist() == [True, False, True]
     # default p0 = pooled (70 + 80 + 90) / 300 = 0.8: same result
     assert m.outside_funnel([70, 80, 90], [100, 100, 100]).tolist() == [True, False, True]
-    # a small unit with the same 0.70: n = 10, limits 0.8 +/- 1.96 * 0.1265 = [0.552, 1.0] -> inside
+    # normal limits [0.7216, 0.8784] agree here
+    assert m.outside_funnel([70, 80, 90], [100, 100, 100], p0=0.8, method="normal").tolist() == [True, False, True]
+    # a small unit with the same 0.70: n = 10, P(Y <= 7) = 0.322 -> inside
     assert m.outside_funnel([7], [10], p0=0.8).tolist() == [False]
     with pytest.raises(ValueError, match="successes must not exceed n"):
         m.outside_funnel([11], [10])
     with pytest.raises(ValueError, match="equal lengths"):
         m.outside_funnel([1, 2], [10])
+
+
+def test_outside_funnel_exact_where_the_normal_approximation_fails():
+    # 8 of 17 at p0 = 0.8: P(Y <= 8) = 0.00258 is above the 99.8% tail 0.001 -> inside the exact
+    # limits, but below the normal lower limit 0.8 - 3.09 * sqrt(0.16 / 17) = 0.5002 (8/17 = 0.47)
+    assert m.outside_funnel([8], [17], p0=0.8, z=3.09).tolist() == [False]
+    assert m.outside_funnel([8], [17], p0=0.8, z=3.09, method="normal").tolist() == [True]
+    # 7 of 17: P(Y <= 7) = 0.00049 < 0.001 -> outside with both
+    assert m.outside_funnel([7], [17], p0=0.8, z=3.09).tolist() == [True]
+
+
+@pytest.mark.parametrize("p0, n, z", [(0.77, 17, 1.96), (0.77, 15, 3.09), (0.3, 40, 1.96), (0.95, 8, 1.96)])
+def test_outside_funnel_agrees_with_exact_limits(p0, n, z):
+    # every possible count: flagged by the tail test exactly when it lies strictly outside the limits
+    counts = np.arange(n + 1)
+    low, high = m.funnel_limits(p0, n, z)
+    drawn = (counts / n < low[0]) | (counts / n > high[0])
+    assert m.outside_funnel(counts, np.full(n + 1, n), p0=p0, z=z).tolist() == drawn.tolist()
+
 
 
 # --------------------------------------------------------------------------------------
@@ -809,6 +854,13 @@ def test_prop_annual_retention_bounds(c):
 @PROPS
 @given(st.floats(0, 1), st.lists(st.floats(1, 1e6), min_size=1, max_size=20))
 def test_prop_funnel_limits_contain_p0(p0, n):
+    low, high = m.funnel_limits(p0, n, method="normal")
+    assert np.all((0 <= low) & (low <= p0 + 1e-12) & (p0 - 1e-12 <= high) & (high <= 1))
+
+
+@PROPS
+@given(st.floats(0, 1), st.lists(st.integers(1, 3000), min_size=1, max_size=10))
+def test_prop_exact_funnel_limits_contain_p0(p0, n):
     low, high = m.funnel_limits(p0, n)
     assert np.all((0 <= low) & (low <= p0 + 1e-12) & (p0 - 1e-12 <= high) & (high <= 1))
 

@@ -660,40 +660,118 @@ def mean_of_rates(numerators: Values, denominators: Values) -> float:
     return 100.0 * float(np.mean(num / den))
 
 
-def funnel_limits(p0: float, n: Values, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
-    """Control limits of a funnel plot for a proportion: p0 +/- z * sqrt(p0 (1 - p0) / n).
+FunnelMethod = Literal["exact", "normal"]
 
-    p0 is the target or overall proportion (a **fraction**), n the sample size(s); the
-    limits are clipped to [0, 1]. z = 1.96 gives ~95 % limits, z = 3.09 ~99.8 %.
-    Source: Spiegelhalter, "Funnel plots for comparing institutional performance",
-    Statistics in Medicine 24 (2005). Deviation: Spiegelhalter prefers exact binomial limits
-    for small n; this function uses the normal approximation named in the brief, which is
-    rough when n * p0 or n * (1 - p0) is small.
 
-    Returns ``(lower, upper)`` as 1-D arrays with one entry per n. Raises ValueError for
-    p0 outside [0, 1], n <= 0 or z <= 0.
-    """
-    p = _to_1d(p0, "p0", missing="raise")
-    if p.size != 1:
-        raise ValueError(f"p0 must be a single proportion; got {p.size} values")
-    _fail_if((p < 0) | (p > 1), p, "p0", "must be a proportion in [0, 1] (write 80% as 0.8)")
+def _tail(z: Any) -> float:
+    """One-sided tail probability beyond a standard-normal z (z = 1.96 -> 0.025)."""
     zz = _to_1d(z, "z", missing="raise")
     if zz.size != 1:
         raise ValueError(f"z must be a single number; got {zz.size} values")
     _fail_if(zz <= 0, zz, "z", "must be > 0")
+    return 1.0 - NormalDist().cdf(float(zz[0]))
+
+
+def _check_p0(p0: Any) -> float:
+    p = _to_1d(p0, "p0", missing="raise")
+    if p.size != 1:
+        raise ValueError(f"p0 must be a single proportion; got {p.size} values")
+    _fail_if((p < 0) | (p > 1), p, "p0", "must be a proportion in [0, 1] (write 80% as 0.8)")
+    return float(p[0])
+
+
+def _whole_n(n: Any) -> np.ndarray:
     nn = _to_1d(n, "n", missing="raise")
     _fail_if(nn <= 0, nn, "n", "must be > 0 (sample size)")
-    half = zz[0] * np.sqrt(p[0] * (1.0 - p[0]) / nn)
-    return np.clip(p[0] - half, 0.0, 1.0), np.clip(p[0] + half, 0.0, 1.0)
+    _fail_if(nn != np.round(nn), nn, "n", "must be a whole number for exact binomial limits (method='normal' takes any n)")
+    return nn.astype(np.int64)
+
+
+def _binom_cdf(n: int, p: float) -> np.ndarray:
+    """P(Y <= k) for k = 0..n, Y ~ Binomial(n, p), from log-factorials (no SciPy)."""
+    k = np.arange(n + 1)
+    if p <= 0.0:
+        return np.ones(n + 1)
+    if p >= 1.0:
+        return (k == n).astype(float)
+    logfact = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, n + 1)))])
+    logpmf = logfact[n] - logfact[k] - logfact[n - k] + k * math.log(p) + (n - k) * math.log1p(-p)
+    return np.minimum(np.cumsum(np.exp(logpmf)), 1.0)
+
+
+def _exact_lower(p: float, n: int, tail: float) -> float:
+    """Spiegelhalter's (2005, appendix) interpolated lower limit, as a proportion.
+
+    r = the smallest count with P(Y <= r) >= tail; alpha = (P(Y <= r) - tail) /
+    P(Y = r); limit = (r - alpha) / n. A count y lies below it exactly when
+    P(Y <= y) < tail.
+    """
+    cdf = _binom_cdf(n, p)
+    r = int(np.searchsorted(cdf, tail, side="left"))
+    r = min(r, n)
+    below = cdf[r - 1] if r > 0 else 0.0
+    alpha = (cdf[r] - tail) / (cdf[r] - below) if cdf[r] > below else 0.0
+    return (r - alpha) / n
+
+
+def _exact_limits(p: float, nn: np.ndarray, tail: float) -> tuple[np.ndarray, np.ndarray]:
+    sizes, where = np.unique(nn, return_inverse=True)
+    lower = np.array([_exact_lower(p, int(n), tail) for n in sizes])
+    # the upper limit is the lower limit of the failures, mirrored: a count y lies above
+    # it exactly when P(Y >= y) < tail
+    upper = np.array([1.0 - _exact_lower(1.0 - p, int(n), tail) for n in sizes])
+    return np.clip(lower[where], 0.0, 1.0), np.clip(upper[where], 0.0, 1.0)
+
+
+def funnel_limits(
+    p0: float, n: Values, z: float = 1.96, method: FunnelMethod = "exact"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Control limits of a funnel plot for a proportion (Spiegelhalter 2005).
+
+    p0 is the target or overall proportion (a **fraction**), n the sample size(s). z sets
+    the coverage through its two-sided normal tail: z = 1.96 gives 95 % limits (2.5 % in
+    each tail), z = 3.09 gives 99.8 % (0.1 % in each tail).
+
+    ``method="exact"`` (the default) gives exact binomial limits, interpolated between
+    counts as in Spiegelhalter (2005, appendix A.1.1): with Y ~ Binomial(n, p0) and tail
+    probability t, r is the smallest count with P(Y <= r) >= t, alpha =
+    (P(Y <= r) - t) / P(Y = r), and the lower limit is (r - alpha) / n. The upper limit is
+    the same construction on the failures, mirrored, so that a unit with y successes lies
+    outside exactly when its exact one-sided tail probability, P(Y <= y) or P(Y >= y), is
+    below t. n must be whole numbers.
+
+    ``method="normal"`` gives p0 +/- z * sqrt(p0 (1 - p0) / n), clipped to [0, 1]. It is
+    only an approximation, poor when n * p0 or n * (1 - p0) is below about 10: at p0 = 0.8
+    and n = 13 its upper 95 % limit is already clipped at 100 %, so no unit can ever lie
+    above it. Use it for large n or to show why the exact limits are needed.
+
+    Returns ``(lower, upper)`` as 1-D arrays of fractions, one entry per n. Raises
+    ValueError for p0 outside [0, 1], n <= 0, a fractional n with the exact method,
+    z <= 0 or an unknown method.
+    """
+    p = _check_p0(p0)
+    tail = _tail(z)
+    if method == "exact":
+        return _exact_limits(p, _whole_n(n), tail)
+    if method != "normal":
+        raise ValueError(f"method must be 'exact' or 'normal'; got {method!r}")
+    nn = _to_1d(n, "n", missing="raise")
+    _fail_if(nn <= 0, nn, "n", "must be > 0 (sample size)")
+    half = float(np.asarray(z, dtype=float)) * np.sqrt(p * (1.0 - p) / nn)
+    return np.clip(p - half, 0.0, 1.0), np.clip(p + half, 0.0, 1.0)
 
 
 def outside_funnel(
-    successes: Values, n: Values, p0: float | None = None, z: float = 1.96
+    successes: Values, n: Values, p0: float | None = None, z: float = 1.96, method: FunnelMethod = "exact"
 ) -> np.ndarray:
     """Which units fall outside the funnel-plot limits (Spiegelhalter 2005).
 
-    Unit i has observed proportion successes_i / n_i; it is flagged when that proportion is
-    strictly below the lower or above the upper limit of :func:`funnel_limits` at n_i.
+    Unit i has observed proportion successes_i / n_i. With ``method="exact"`` (default)
+    it is flagged when its exact one-sided binomial tail probability under p0,
+    P(Y <= successes_i) or P(Y >= successes_i) with Y ~ Binomial(n_i, p0), is below the
+    tail of z (0.025 for z = 1.96): the same units that lie strictly outside the exact
+    limits of :func:`funnel_limits`. With ``method="normal"`` it is flagged when strictly
+    below the lower or above the upper normal-approximation limit (see the caveat there).
     ``p0`` (fraction) defaults to the pooled proportion sum(successes) / sum(n).
     Returns a boolean array. Raises ValueError for unequal lengths, negative successes,
     successes > n, n <= 0, or the errors of :func:`funnel_limits`.
@@ -706,7 +784,25 @@ def outside_funnel(
     _fail_if(s < 0, s, "successes", "must be >= 0")
     _fail_pair(s > nn, s, "successes", nn, "n", "successes must not exceed n")
     target = float(s.sum() / nn.sum()) if p0 is None else p0
-    lower, upper = funnel_limits(target, nn, z)
+    if method == "exact":
+        p = _check_p0(target)
+        tail = _tail(z)
+        ni = _whole_n(nn)
+        _fail_if(s != np.round(s), s, "successes", "must be whole numbers for the exact method")
+        si = s.astype(np.int64)
+        out = np.zeros(s.size, dtype=bool)
+        sizes, where = np.unique(ni, return_inverse=True)
+        order = np.argsort(where, kind="stable")
+        bounds = np.searchsorted(where[order], np.arange(sizes.size + 1))
+        for j, size in enumerate(sizes):
+            at = order[bounds[j]:bounds[j + 1]]
+            cdf = _binom_cdf(int(size), p)
+            k = si[at]
+            p_low = cdf[k]
+            p_high = 1.0 - np.where(k > 0, cdf[np.maximum(k - 1, 0)], 0.0)
+            out[at] = (p_low < tail) | (p_high < tail)
+        return out
+    lower, upper = funnel_limits(target, nn, z, method=method)
     observed = s / nn
     return (observed < lower) | (observed > upper)
 
