@@ -21,9 +21,9 @@ def test_team_run_is_deterministic_and_small():
     pd.testing.assert_frame_equal(a.agents, b.agents)
     c = simulate.simulate_team(seed=4)
     assert not a.periods.equals(c.periods)
-    assert a.periods.shape == (12, 7)
+    assert a.periods.shape == (12, 8)
     assert list(a.periods.columns) == [
-        "period", "target_on", "handle_time_min", "fcr_pct", "repeat_pct", "csat_pct", "gamed_pct"
+        "period", "target_on", "handle_time_min", "fcr_pct", "repeat_pct", "csat_pct", "gamed_pct", "caught"
     ]
     assert len(a.agents) == 40 and a.agents["agent_id"].is_unique
     assert {"handle_time_min", "fcr_pct", "repeat_pct", "csat_pct", "gamed_pct", "true_fcr_pct", "gamer"} <= set(a.agents)
@@ -62,7 +62,35 @@ def test_audit_weight_reduces_gaming(seed):
     gamed = [simulate.team_summary(simulate.simulate_team(pressure=0.8, audit_weight=a, seed=seed))["gamed_after"]
              for a in (0.0, 0.25, 0.5, 1.0)]
     assert gamed == sorted(gamed, reverse=True)
-    assert gamed[0] > 20 and gamed[-1] < 1
+    assert gamed[0] > 20 and gamed[-1] < gamed[0] / 2
+
+
+# Notebook 01 says: at the sweep's highest pressure a counter-weight reduces gaming and
+# the damage to customers but does not remove it, for every seed and for the sizes the
+# notebook is run with.
+@pytest.mark.parametrize("seed", range(25))
+@pytest.mark.parametrize("team_size,periods", [(40, 12), (12, 8), (150, 20)])
+def test_audit_reduces_but_never_removes_gaming_at_full_pressure(seed, team_size, periods):
+    sweep = simulate.pressure_sweep(pressures=(0.0, 1.0), audit_weights=(0.0, 0.25, 0.5), seed=seed,
+                                    team_size=team_size, periods=periods)
+    top = sweep[sweep["pressure"] == 1.0].sort_values("audit_weight")
+    gamed, fcr = top["gamed_pct"].tolist(), top["fcr_pct"].tolist()
+    assert gamed[0] > gamed[1] > gamed[2] > 0
+    assert fcr[0] < fcr[1] < fcr[2]
+    # even the strongest audit, at full pressure and full incentive, leaves gaming in place
+    strongest = simulate.team_summary(simulate.simulate_team(1.0, 1.0, 1.0, team_size, periods, seed))
+    assert strongest["gamed_after"] > 0
+
+
+def test_audit_is_not_a_pressure_offset():
+    """Detection risk grows with each gamed contact: heavy gaming is cut far more than light gaming."""
+    sweep = simulate.pressure_sweep(pressures=(0.4, 1.0), audit_weights=(0.0, 0.5), seed=42)
+    g = sweep.set_index(["audit_weight", "pressure"])["gamed_pct"]
+    assert g[(0.0, 1.0)] - g[(0.5, 1.0)] > 5 * (g[(0.0, 0.4)] - g[(0.5, 0.4)])
+    # without an audit nobody is caught, and the audit's draws leave every other draw unchanged
+    plain, audited = simulate.simulate_team(audit_weight=0.0), simulate.simulate_team(audit_weight=0.5)
+    assert plain.periods["caught"].sum() == 0 and audited.periods["caught"].sum() > 0
+    pd.testing.assert_series_equal(plain.periods["gamed_pct"].head(4), audited.periods["gamed_pct"].head(4))
 
 
 def test_incentive_weight_increases_gaming():

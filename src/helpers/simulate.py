@@ -173,8 +173,10 @@ GAMED_RESOLUTION = 0.15
 MAX_GAMED_SHARE = 0.75
 #: An agent counts as gaming (the hidden truth) from this average gamed share on.
 GAMER_THRESHOLD = 0.10
-#: How strongly a unit of audit / counter-metric weight offsets the pull of the target.
-AUDIT_DETERRENCE = 0.5
+#: Chance that one gamed contact is noticed by the audit / counter-metric, per unit of
+#: ``audit_weight``: the risk is per gamed contact, so heavy gamers are caught far more
+#: often than light ones.
+AUDIT_CATCH_PER_CONTACT = 0.02
 
 
 @dataclass(frozen=True)
@@ -188,14 +190,15 @@ class TeamRun:
         metric: average handle time, minutes), ``fcr_pct`` (the customer outcome: share
         of contacts resolved first time, %), ``repeat_pct`` (contacts followed by a repeat
         contact within 7 days, %), ``csat_pct`` (top-2-box share of surveys, %) and
-        ``gamed_pct`` (hidden from any dashboard: share of contacts gamed, %).
+        ``gamed_pct`` (hidden from any dashboard: share of contacts gamed, %) and
+        ``caught`` (agents the audit caught gaming in that period; 0 without an audit).
     agents:
         One row per agent, aggregated over the periods with the target on (the last
         ``window`` of them): ``agent_id``, ``contacts``, ``handle_time_min``, ``fcr_pct``,
         ``repeat_pct``, ``csat_pct``, ``surveys``, ``satisfied``; and the hidden truth:
         ``gamed_pct``, ``true_fcr_pct`` (the agent's expected resolution rate, free of
-        sampling noise) and ``gamer`` (gamed at least 10 % of contacts,
-        :data:`GAMER_THRESHOLD`).
+        sampling noise), ``gamer`` (gamed at least 10 % of contacts,
+        :data:`GAMER_THRESHOLD`) and ``times_caught`` (over the whole run).
     params:
         The arguments the run used.
     """
@@ -236,12 +239,19 @@ def simulate_team(
       people are watched against it). Gaming spreads socially: the team's average
       gamed share in the previous period adds ``peer_influence`` times itself to the
       pull (incentives set the norm of "good" behaviour).
-    * ``audit_weight`` is the weight given to a counter-metric or audit that notices
-      gaming (repeat contacts, call reviews). It subtracts ``0.8 * audit_weight`` from
-      the pull.
     * The agent's *desired* gamed share is ``0.75 * (1 - exp(-drive / 0.15))`` for a
       positive ``drive = pull - reluctance`` (0 otherwise), and the actual share moves a
       fraction ``adapt_rate`` of the way towards it each period (habits change slowly).
+    * ``audit_weight`` is the weight given to a counter-metric or audit that notices
+      gaming (repeat contacts, call reviews). It does not change the pull; it catches
+      gamed contacts. Each gamed contact is noticed with probability
+      ``0.02 * audit_weight`` (:data:`AUDIT_CATCH_PER_CONTACT`), so an agent who gamed
+      ``g`` contacts in a period is caught with probability ``1 - (1 - 0.02 a) ** g``:
+      rarely for light gaming, almost surely for heavy gaming. A caught agent is coached
+      and starts the next period from zero gaming; as long as the pull exceeds their
+      reluctance, the habit grows back. So an audit slows and caps gaming; it cannot
+      remove the pull that causes it. The catches are drawn from their own random
+      stream, so runs with and without an audit share every other draw.
     * A gamed contact takes 2.5 minutes and is resolved with probability 0.15 (the
       customer hangs up on a rushed answer, is transferred, or the ticket is closed
       unresolved); an honest one takes the agent's honest time and resolution rate.
@@ -251,8 +261,9 @@ def simulate_team(
       (Seddon's failure demand: unresolved work comes back), a survey from about a
       quarter of contacts with top-2-box probability ``0.45 + 0.45 * resolution``.
 
-    Assumptions worth questioning: skill and reluctance do not change; every agent
-    handles the same number of contacts; the target and the audit are the only forces.
+    Assumptions worth questioning: skill and reluctance do not change (being caught does
+    not make anyone more reluctant); every agent handles the same number of contacts;
+    the target and the audit are the only forces.
 
     Returns a :class:`TeamRun` (small per-period and per-agent frames).
     """
@@ -278,8 +289,14 @@ def simulate_team(
     honest_res = np.clip(HONEST_RESOLUTION + 0.05 * skill, 0.6, 0.95)
     reluctance = 0.1 + 0.6 * rng.beta(2.0, 2.0, n)
 
-    pull = pressure * (0.25 + 0.75 * incentive_weight) - AUDIT_DETERRENCE * audit_weight
+    pull = pressure * (0.25 + 0.75 * incentive_weight)
+    m = contacts_per_period
+    # The audit's draws come from their own stream: every other draw is the same with
+    # and without an audit (common random numbers across the sweep).
+    audit_draws = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0]).random((T, n))
+    miss_per_contact = 1.0 - AUDIT_CATCH_PER_CONTACT * audit_weight
     gamed = np.zeros((T, n))
+    caught = np.zeros((T, n), dtype=bool)
     share = np.zeros(n)
     for t in range(T):
         if t + 1 >= target_start:
@@ -287,8 +304,10 @@ def simulate_team(
             desired = MAX_GAMED_SHARE * (1.0 - np.exp(-np.maximum(drive, 0.0) / 0.15))
             share = share + adapt_rate * (desired - share)
         gamed[t] = share
+        if audit_weight > 0:
+            caught[t] = (share > 0) & (audit_draws[t] < 1.0 - miss_per_contact ** (share * m))
+            share = np.where(caught[t], 0.0, share)
 
-    m = contacts_per_period
     mean_time = (1 - gamed) * honest_time + gamed * GAMED_HANDLE_TIME
     p_res = (1 - gamed) * honest_res + gamed * GAMED_RESOLUTION
     handle = np.maximum(mean_time + rng.standard_normal((T, n)) * 0.6 * mean_time / math.sqrt(m), 0.5)
@@ -306,6 +325,7 @@ def simulate_team(
             "repeat_pct": (100 * repeats.sum(axis=1) / (m * n)).round(1),
             "csat_pct": (100 * satisfied.sum(axis=1) / np.maximum(surveyed.sum(axis=1), 1)).round(1),
             "gamed_pct": (100 * gamed.mean(axis=1)).round(1),
+            "caught": caught.sum(axis=1),
         }
     )
 
@@ -326,6 +346,7 @@ def simulate_team(
             "gamed_pct": (100 * agent_gamed).round(1),
             "true_fcr_pct": (100 * p_res[rows].mean(axis=0)).round(1),
             "gamer": agent_gamed >= GAMER_THRESHOLD,
+            "times_caught": caught.sum(axis=0),
         }
     )
     params = dict(
@@ -382,9 +403,10 @@ def team_chart(run: TeamRun | pd.DataFrame, *, width: int = 200, height: int = 1
     starts = frame.loc[frame["target_on"], "period"]
     start = int(starts.iloc[0]) if len(starts) else None
     n_periods = int(frame["period"].max())
-    panels = []
+    panels: list[dict[str, Any]] = []
     for column, heading, colour in _TEAM_PANELS:
-        y_scale = {"zero": False} if column != "gamed_pct" else {"domain": [0, max(10.0, float(frame[column].max()))]}
+        # Every panel starts at zero: a truncated axis would exaggerate the change.
+        y_scale: dict[str, Any] = {"zero": True} if column != "gamed_pct" else {"domain": [0, max(10.0, float(frame[column].max()))]}
         layers = [
             {
                 "mark": {"type": "line", "color": colour, "point": {"filled": True, "color": colour}},
@@ -455,20 +477,22 @@ def pressure_sweep(
     return pd.DataFrame(rows)
 
 
-def sweep_chart(sweep: pd.DataFrame, *, width: int = 300, height: int = 200) -> alt.HConcatChart:
-    """Two panels against target pressure (one line per audit weight): the reported
-    handle time and the first-contact resolution at the end of each run."""
+def sweep_chart(sweep: pd.DataFrame, *, width: int = 220, height: int = 190) -> alt.HConcatChart:
+    """Three panels against target pressure (one line per audit weight): the reported
+    handle time, the first-contact resolution and the hidden gamed share at the end of
+    each run. Every y-axis starts at zero."""
     charts.ensure_small(sweep, "pressure sweep")
     data = sweep.assign(audit=sweep["audit_weight"].map(lambda a: f"audit weight {a:g}"))
     panels = []
     for column, heading in (("handle_time_min", "Reported: average handle time (min)"),
-                            ("fcr_pct", "Customer outcome: resolved first time (%)")):
+                            ("fcr_pct", "Customers: resolved first time (%)"),
+                            ("gamed_pct", "Hidden: contacts gamed (%)")):
         panels.append(
             alt.Chart(data)
             .mark_line(point=True)
             .encode(
                 x=alt.X("pressure:Q", title="target pressure"),
-                y=alt.Y(f"{column}:Q", title=None, scale=alt.Scale(zero=False)),
+                y=alt.Y(f"{column}:Q", title=None, scale=alt.Scale(zero=True)),
                 color=alt.Color("audit:N", title=None, legend=alt.Legend(orient="bottom")),
                 strokeDash=alt.StrokeDash("audit:N", legend=None),
                 tooltip=["pressure", "audit_weight", column],
@@ -482,7 +506,14 @@ def sweep_chart(sweep: pd.DataFrame, *, width: int = 300, height: int = 200) -> 
         f"cuts reported handle time from {lo['handle_time_min']:.1f} to {hi['handle_time_min']:.1f} minutes "
         f"while first-contact resolution falls from {lo['fcr_pct']:.0f}% to {hi['fcr_pct']:.0f}%."
     )
-    return alt.hconcat(*panels).properties(description="Two line charts against target pressure. " + words)
+    top = sweep[sweep["pressure"] == sweep["pressure"].max()].sort_values("audit_weight")
+    if len(top) > 1:
+        words += (
+            f" At pressure {hi['pressure']:g}, the gamed share is {top['gamed_pct'].iloc[0]:.0f}% with audit weight "
+            f"{top['audit_weight'].iloc[0]:g} and {top['gamed_pct'].iloc[-1]:.0f}% with audit weight "
+            f"{top['audit_weight'].iloc[-1]:g}."
+        )
+    return alt.hconcat(*panels).properties(description="Three line charts against target pressure. " + words)
 
 
 # ======================================================================================
