@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import altair as alt
 import numpy as np
@@ -55,7 +55,8 @@ def _group_labels(column: str, values: pd.Series) -> pd.Series:
         return values.astype("string").astype(object)
     v = values.to_numpy(dtype="float64", na_value=np.nan)
     return pd.Series(
-        np.where(np.isnan(v), None, np.where(v == 1, mapping[1], mapping[0])), index=values.index, dtype=object
+        np.where(np.isnan(v), np.asarray(None, dtype=object), np.where(v == 1, mapping[1], mapping[0])),
+        index=values.index, dtype=object,
     )
 
 
@@ -66,11 +67,11 @@ def funnel_table(funnel: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     deposit -> enrolled on the census date. Rates, in percent, all from
     :mod:`helpers.metrics`:
 
-    * ``admit_rate`` = admitted / applied (:func:`metrics.admit_rate`; about 67 % in the
-      US in fall 2017, NACAC),
+    * ``admit_rate`` = admitted / applied (:func:`metrics.admit_rate`; about 67 % at US
+      four-year colleges in fall 2017, NACAC, a mean over institutions, each counting once),
     * ``deposit_rate`` = deposited / admitted (the "yield" some offices report in spring),
     * ``yield_rate`` = enrolled at census / admitted (:func:`metrics.yield_rate`; about
-      34 % in fall 2017, NACAC),
+      34 %, the same kind of NACAC institution mean),
     * ``summer_melt`` = (deposited - enrolled at census) / deposited
       (:func:`metrics.summer_melt_rate`; about 10 % nationally, up to 40 % in some
       districts, Castleman & Page).
@@ -170,33 +171,153 @@ def funnel_rates_chart(table: pd.DataFrame, *, title: str | None = None, width: 
 
 
 # ======================================================================================
-# 06 Institution profiles (benchmarks and the selectivity what-if)
+# 06 Funnel statistics: intervals for small groups, pooled two-group comparisons
+# ======================================================================================
+
+#: z for a two-sided 95 % interval.
+Z95 = 1.959963984540054
+
+
+def wilson_interval(count: Any, n: Any, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of a proportion, in percent (element-wise).
+
+    lower, upper = (p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n), p = count/n
+    (Wilson, JASA 1927). Unlike p +- 1.96 SE it stays inside 0-100 % and keeps its
+    coverage for small groups and rates near 0 or 100 %. NaN where n is 0.
+    """
+    c = np.asarray(count, dtype="float64")
+    m = np.asarray(n, dtype="float64")
+    if (c < 0).any() or (c > m).any():
+        raise ValueError("wilson_interval: every count must be between 0 and its n")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = c / m
+        denom = 1.0 + z**2 / m
+        centre = (p + z**2 / (2 * m)) / denom
+        half = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / denom
+    return 100.0 * (centre - half), 100.0 * (centre + half)
+
+
+def two_proportion_test(count_a: int, n_a: int, count_b: int, n_b: int) -> dict[str, float]:
+    """Difference of two independent proportions with the pooled two-proportion z-test.
+
+    ``diff`` = rate_a - rate_b in percentage points; ``z`` = diff / SE with the SE under
+    "no difference" (pooled proportion); ``p_value`` two-sided (normal approximation,
+    fine when each group has at least about 5 successes and 5 failures); ``lo``/``hi`` a
+    95 % interval for the difference (unpooled SE, Wald). Raises ValueError for an empty
+    group.
+    """
+    if n_a <= 0 or n_b <= 0:
+        raise ValueError(f"two_proportion_test: both groups need students; got n = {n_a} and {n_b}")
+    pa, pb = count_a / n_a, count_b / n_b
+    pooled = (count_a + count_b) / (n_a + n_b)
+    se0 = math.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
+    se1 = math.sqrt(pa * (1 - pa) / n_a + pb * (1 - pb) / n_b)
+    z = (pa - pb) / se0 if se0 > 0 else float("nan")
+    p_value = math.erfc(abs(z) / math.sqrt(2)) if z == z else float("nan")
+    return {
+        "rate_a": 100 * pa, "n_a": n_a, "rate_b": 100 * pb, "n_b": n_b,
+        "diff": 100 * (pa - pb), "lo": 100 * (pa - pb - Z95 * se1), "hi": 100 * (pa - pb + Z95 * se1),
+        "z": z, "p_value": p_value,
+    }
+
+
+def melt_by_group(funnel: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Summer melt of each group of depositors, with its 95 % Wilson interval.
+
+    Columns: ``group``, ``depositors``, ``melted`` (deposited, not enrolled at census),
+    ``melt`` (percent), ``lo`` and ``hi`` (:func:`wilson_interval`). Depositors with a
+    missing group value are left out. Rows follow the group labels' order.
+    """
+    _require(funnel, ["deposited", "enrolled_census", by], "the funnel data")
+    dep = funnel[_flag(funnel, "deposited")]
+    labels = _group_labels(by, dep[by])
+    keep = labels.notna().to_numpy()
+    melted = (~_flag(dep, "enrolled_census")).astype("int64")
+    g = pd.DataFrame({"group": labels[keep].to_numpy(), "melted": melted[keep]})
+    t = g.groupby("group", sort=True)["melted"].agg(depositors="size", melted="sum").reset_index()
+    t["melt"] = 100.0 * t["melted"] / t["depositors"]
+    t["lo"], t["hi"] = wilson_interval(t["melted"], t["depositors"])
+    t.insert(0, "by", by)
+    return t
+
+
+def melt_gap_test(funnel: pd.DataFrame, by: str) -> dict[str, float]:
+    """Melt of the flagged group (``by`` = 1, e.g. Pell) minus melt of the others, pooled
+    over every class in ``funnel``, with :func:`two_proportion_test` (keys ``rate_a``
+    for the flagged group, ``rate_b`` for the others, ``diff``, ``lo``, ``hi``, ``z``,
+    ``p_value``)."""
+    _require(funnel, ["deposited", "enrolled_census", by], "the funnel data")
+    dep = funnel[_flag(funnel, "deposited")]
+    known = dep[by].notna().to_numpy()
+    dep = dep[known]
+    flag = _flag(dep, by)
+    melted = ~_flag(dep, "enrolled_census")
+    return two_proportion_test(int((melted & flag).sum()), int(flag.sum()), int((melted & ~flag).sum()), int((~flag).sum()))
+
+
+def source_conversion(funnel: pd.DataFrame) -> pd.DataFrame:
+    """Inquiry-to-application conversion per recruitment source, with counts and intervals.
+
+    Columns: ``source``, ``inquiries`` (prospects who inquired), ``applications`` (of
+    them, those who applied), ``conversion`` (percent), ``lo`` and ``hi`` (95 % Wilson
+    interval, :func:`wilson_interval`), sorted from the highest conversion down.
+    """
+    _require(funnel, ["source", "inquired", "applied"], "the funnel data")
+    inq = funnel[_flag(funnel, "inquired")]
+    g = pd.DataFrame({"source": inq["source"].astype(str).to_numpy(), "applied": _flag(inq, "applied").astype("int64")})
+    t = g.groupby("source", sort=True)["applied"].agg(inquiries="size", applications="sum").reset_index()
+    t["conversion"] = 100.0 * t["applications"] / t["inquiries"]
+    t["lo"], t["hi"] = wilson_interval(t["applications"], t["inquiries"])
+    return t.sort_values("conversion", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def source_conversion_chart(table: pd.DataFrame, *, title: str = "Inquiry to application, by source",
+                            width: int = 380, height: int = 160) -> alt.LayerChart:
+    """Horizontal bars of :func:`source_conversion` with 95 % intervals and the counts behind
+    each bar ("applied of inquired")."""
+    frame = table.assign(label=table["applications"].map("{:,}".format) + " of " + table["inquiries"].map("{:,}".format))
+    order = list(frame["source"])
+    desc = "Share of inquiries that became applications, per recruitment source, with 95% intervals: " + "; ".join(
+        f"{s} {c:.1f}% ({a:,} of {i:,}; {lo:.1f}-{hi:.1f})"
+        for s, c, a, i, lo, hi in zip(frame["source"], frame["conversion"], frame["applications"],
+                                      frame["inquiries"], frame["lo"], frame["hi"])
+    ) + "."
+    y = alt.Y("source:N", sort=order, title="first contact")
+    bars = alt.Chart(frame).mark_bar(color=charts.PALETTE[0]).encode(
+        y=y,
+        x=alt.X("conversion:Q", title="inquiries that applied (%)", scale=alt.Scale(domain=[0, 100])),
+        tooltip=["source", "inquiries", "applications", alt.Tooltip("conversion:Q", format=".1f")],
+    )
+    err = alt.Chart(frame).mark_rule(color="#333").encode(y=y, x="lo:Q", x2="hi:Q")
+    text = alt.Chart(frame).mark_text(align="left", dx=6, color="#333").encode(y=y, x="hi:Q", text="label:N")
+    chart = cast(alt.LayerChart, alt.layer(bars, err, text))
+    return cast(alt.LayerChart, chart.properties(title=title, description=desc, width=width, height=height))
+
+
+# ======================================================================================
+# 06 Institution profiles (retention benchmarks)
 # ======================================================================================
 
 
 @dataclass(frozen=True)
 class InstitutionProfile:
-    """A kind of institution: a retention benchmark and an illustrative admit share.
+    """A kind of institution and its retention benchmark.
 
     ``benchmark_retention`` is the full-time fall-to-fall retention rate of that kind of
     institution (NCES, Digest of Education Statistics table 326.30, 2022 to 2023 entrants:
     81.7 % at 4-year institutions; open-admission publics about 61 %, the most selective
-    about 95 %, as summarised in the domain brief). ``admit_share`` is the share of the
-    applicant pool such an institution admits in the what-if of :func:`selectivity_curve`
-    (1.0 open admission; 0.67 the national average admit rate of fall 2017, NACAC; 0.2 an
-    illustrative highly selective institution).
+    about 95 %).
     """
 
     key: str
     label: str
     benchmark_retention: float
-    admit_share: float
 
 
 INSTITUTION_PROFILES: dict[str, InstitutionProfile] = {
-    "open_admission": InstitutionProfile("open_admission", "open-admission public", 61.0, 1.0),
-    "four_year": InstitutionProfile("four_year", "typical 4-year institution", 81.7, 0.67),
-    "most_selective": InstitutionProfile("most_selective", "most selective", 95.0, 0.2),
+    "open_admission": InstitutionProfile("open_admission", "open-admission public", 61.0),
+    "four_year": InstitutionProfile("four_year", "typical 4-year institution", 81.7),
+    "most_selective": InstitutionProfile("most_selective", "most selective", 95.0),
 }
 
 
@@ -399,16 +520,18 @@ def cohort_survival(student_terms: pd.DataFrame, cohort_year: int, attendance: s
 
 
 def survival_chart(survival: pd.DataFrame, *, title: str | None = None, width: int = 440, height: int = 240) -> alt.Chart:
-    """Stacked bars: the whole cohort in every fall, split by where students are."""
+    """Stacked bars: the whole cohort in every fall, split by where students are; the x axis
+    counts years since entry (0 = the entry fall)."""
     order = {s: i for i, s in enumerate(_STATES)}
     frame = survival.assign(order=survival["state"].map(order))
     year = int(frame["fall"].iloc[0])
     last = frame[frame["term_index"] == frame["term_index"].max()]
     sec = frame[frame["term_index"] == 1]
+    k = int(last["term_index"].iloc[0])
     desc = (
-        f"Stacked bars for the {year} cohort, one per fall from entry; each bar is the whole cohort. "
-        f"Second fall: " + ", ".join(f"{s} {p:.0f}%" for s, p in zip(sec["state"], sec["percent"]) if p > 0)
-        + f". Fall {int(last['fall'].iloc[0])}: "
+        f"Stacked bars for the {year} cohort, one per fall from entry (0) to {k} years later; each bar is the whole cohort. "
+        f"One year after entry: " + ", ".join(f"{s} {p:.0f}%" for s, p in zip(sec["state"], sec["percent"]) if p > 0)
+        + f". {k} years after entry: "
         + ", ".join(f"{s} {p:.0f}%" for s, p in zip(last["state"], last["percent"]) if p > 0) + "."
     )
     colors = [charts.PALETTE[0], charts.PALETTE[2], charts.PALETTE[4], "#bbbbbb", charts.PALETTE[7]]
@@ -416,13 +539,14 @@ def survival_chart(survival: pd.DataFrame, *, title: str | None = None, width: i
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("fall:O", title="fall term", axis=alt.Axis(labelAngle=0)),
+            x=alt.X("term_index:O", title="years since entry", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("percent:Q", title="percent of the census cohort", scale=alt.Scale(domain=[0, 100])),
             color=alt.Color("state:N", sort=list(_STATES), scale=alt.Scale(domain=list(_STATES), range=colors), title="where"),
             order=alt.Order("order:Q"),
-            tooltip=["fall", "state", "students", alt.Tooltip("percent:Q", format=".1f")],
+            tooltip=[alt.Tooltip("term_index:O", title="years since entry"), "state", "students",
+                     alt.Tooltip("percent:Q", format=".1f")],
         )
-        .properties(title=title or f"Where the {year} cohort is, fall by fall", description=desc, width=width, height=height)
+        .properties(title=title or f"Where the {year} cohort is, year by year", description=desc, width=width, height=height)
     )
 
 
@@ -522,7 +646,7 @@ def equity_chart(gaps: pd.DataFrame, overall: float | None = None, *, title: str
         ref = pd.DataFrame({"value": [overall], "label": [f"all students {overall:.1f}%"]})
         layers.append(alt.Chart(ref).mark_rule(strokeDash=[6, 4], color="#333").encode(x="value:Q"))
         layers.append(alt.Chart(ref).mark_text(align="left", dx=4, y=-6, color="#333").encode(x="value:Q", text="label:N"))
-    return alt.layer(*layers).properties(title=title, description=desc, width=width, height=height)
+    return cast(alt.LayerChart, alt.layer(*layers).properties(title=title, description=desc, width=width, height=height))
 
 
 # ======================================================================================
@@ -544,7 +668,9 @@ def cohort_shaping_table(outcomes: pd.DataFrame, attendance: str | None = "full-
       the two shows who was steered out;
     * ``retention`` (full-time IPEDS, :func:`cohort_rates`) and ``retention_all_entrants``
       - entrants still enrolled in the second fall divided by *all* entrants
-      (:func:`metrics.pooled_rate`), the rate shaping cannot flatter.
+      (:func:`metrics.pooled_rate`). It resists one kind of shaping only: students steered
+      out before census stay in its denominator. Students deferred to a spring start or
+      never admitted are not entrants at all, so it cannot see those.
     """
     o = outcomes if attendance is None else _select(outcomes, None, attendance)
     rows = []
@@ -592,7 +718,7 @@ def shaping_chart(table: pd.DataFrame, *, width: int = 180, height: int = 180) -
 
 
 # ======================================================================================
-# 06 What-if: admission selectivity vs retention vs access (illustrative)
+# 06 What-if: keeping only part of the cohort (selectivity vs retention vs access, illustrative)
 # ======================================================================================
 
 
@@ -616,7 +742,7 @@ def _fill(template: Mapping[str, Any], description: str, **datasets: pd.DataFram
 
 @dataclass(frozen=True)
 class _Pool:
-    """The applicant pool of the selectivity what-if, as arrays."""
+    """The cohort of the selectivity what-if, as arrays."""
 
     retained: np.ndarray
     exclusion: np.ndarray
@@ -630,7 +756,7 @@ def _pool(outcomes: pd.DataFrame, cohort_year: int, attendance: str | None, seed
     p = _select(outcomes, cohort_year, attendance)
     p = p[p["in_cohort"].to_numpy()]
     if len(p) < 10:
-        raise ValueError(f"the applicant pool has only {len(p)} students; need at least 10")
+        raise ValueError(f"the cohort has only {len(p)} students; need at least 10")
     ret = p["retained"].to_numpy().astype("float64")
     sd = ret.std()
     return _Pool(
@@ -656,100 +782,104 @@ def _curve(pool: _Pool, background_weight: float, validity: float, shares: np.nd
     retained, excl, under = pool.retained[order], pool.exclusion[order], pool.underserved[order]
     n = len(order)
     rows = []
-    for s in shares:  # a couple of dozen admit shares, not rows
+    for s in shares:  # a couple of dozen shares, not rows
         k = max(1, int(round(float(s) * n)))
         rows.append({
-            "admit_share": float(s),
-            "admitted": k,
-            "retention": metrics.ipeds_retention(retained[:k], excl[:k]),
+            "kept_share": float(s),
+            "kept": k,
+            "retention": metrics.ipeds_retention(retained[:k], excl[:k]) if (excl[:k] == "none").any() else float("nan"),
             "access_share": metrics.pooled_rate([int(under[:k].sum())], [k]),
-            "underserved_admitted": int(under[:k].sum()),
+            "underserved_kept": int(under[:k].sum()),
         })
     return pd.DataFrame(rows)
 
 
-#: Admit shares of the what-if: every 5 points from 10% to 100%, plus the profiles' shares.
-_DEFAULT_SHARES = np.unique(np.round(np.r_[np.linspace(0.1, 1.0, 19), [p.admit_share for p in INSTITUTION_PROFILES.values()]], 2))
+#: Kept shares of the what-if: every 5 points from 10% to 100%.
+_DEFAULT_SHARES = np.round(np.linspace(0.1, 1.0, 19), 2)
 
 
 def selectivity_curve(outcomes: pd.DataFrame, cohort_year: int, background_weight: float = 0.5,
-                      validity: float = 0.3, admit_shares: Sequence[float] | None = None,
+                      validity: float = 0.3, kept_shares: Sequence[float] | None = None,
                       attendance: str | None = "full-time", seed: int = 0) -> pd.DataFrame:
-    """What if the institution had admitted only part of this cohort? (An illustration.)
+    """What if the institution had kept only part of this cohort? (An illustration.)
 
-    The census cohort of ``cohort_year`` plays the applicant pool. Each student gets an
-    admission index = validity * z(returned) + sqrt(1 - validity^2) * noise -
+    The census cohort of ``cohort_year`` is ranked by an admission index and only its top
+    ``kept_share`` is kept, as a more selective admission policy would have done. Each
+    student gets an admission index = validity * z(returned) + sqrt(1 - validity^2) * noise -
     background_weight * (first-generation + Pell): an academic record that predicts
     returning only loosely (correlation about ``validity``) and that is lower for students
     from under-served backgrounds (``background_weight``, in standard deviations per
-    disadvantage). Admitting the top ``admit_share`` of the index, the curve reports, per
-    admit share, the admitted students' IPEDS retention (:func:`metrics.ipeds_retention`,
-    assuming each admitted student's outcome stays as observed) and the access share
-    (percent first-generation or Pell). Both numbers are illustrative: they show the
-    direction of the trade-off, not its size at any real institution.
+    disadvantage). Per kept share (a fraction of this cohort, 0-1; columns ``kept_share``,
+    ``kept``) the curve reports the kept students' IPEDS retention
+    (:func:`metrics.ipeds_retention`, assuming each student's outcome stays as observed)
+    and the access share (percent first-generation or Pell; ``underserved_kept``
+    students). It is not an admit rate: the cohort has already been admitted once. Both
+    numbers are illustrative: they show the direction of the trade-off, not its size at
+    any real institution.
     """
     _check_what_if(validity, background_weight)
-    shares = _DEFAULT_SHARES if admit_shares is None else np.asarray(admit_shares, dtype="float64")
+    shares = _DEFAULT_SHARES if kept_shares is None else np.asarray(kept_shares, dtype="float64")
     if ((shares <= 0) | (shares > 1)).any():
-        raise ValueError("admit_shares must be in (0, 1]")
+        raise ValueError("kept_shares must be fractions in (0, 1]")
     return _curve(_pool(outcomes, cohort_year, attendance, seed), background_weight, validity, shares)
 
 
-def _selectivity_parts(curve: pd.DataFrame, admit_share: float | None) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    long = curve.melt(id_vars=["admit_share", "admitted"], value_vars=["retention", "access_share"], var_name="metric", value_name="percent")
-    long["metric"] = long["metric"].map({"retention": "retention (%)", "access_share": "first-gen or Pell admitted (%)"})
-    desc = ("Illustrative what-if: as the admitted share falls, retention of those admitted rises and the share of "
-            "first-generation or Pell students falls.")
+_KEPT_LABELS = {"retention": "IPEDS retention of those kept (%)", "access_share": "first-gen or Pell among those kept (%)"}
+
+
+def _selectivity_parts(curve: pd.DataFrame, kept_share: float | None) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    long = curve.melt(id_vars=["kept_share", "kept"], value_vars=["retention", "access_share"], var_name="metric", value_name="percent")
+    long["metric"] = long["metric"].map(_KEPT_LABELS)
+    long["kept_pct"] = 100.0 * long["kept_share"]
+    desc = ("Illustrative what-if on this cohort: the smaller the share of the cohort kept (ranked by an admission "
+            "index), the higher the retention of those kept and the lower their share of first-generation or Pell students.")
     mark = pd.DataFrame({"x": pd.Series([], dtype="float64")})
-    if admit_share is not None:
-        i = int(np.argmin(np.abs(curve["admit_share"].to_numpy() - admit_share)))
+    if kept_share is not None:
+        i = int(np.argmin(np.abs(curve["kept_share"].to_numpy() - kept_share)))
         row = curve.iloc[i]
-        mark = pd.DataFrame({"x": [float(row["admit_share"])]})
-        desc += (f" At {row['admit_share']:.0%} admitted: retention {row['retention']:.1f}%, "
-                 f"first-gen or Pell {row['access_share']:.1f}% ({int(row['underserved_admitted'])} students).")
+        mark = pd.DataFrame({"x": [100.0 * float(row["kept_share"])]})
+        desc += (f" Keeping {row['kept_share']:.0%} ({int(row['kept'])} students): retention {row['retention']:.1f}%, "
+                 f"first-gen or Pell {row['access_share']:.1f}% ({int(row['underserved_kept'])} students).")
     return long, mark, desc
 
 
-def _selectivity_layers(long: Any, mark: Any, benchmark: float | None, width: int, height: int) -> alt.LayerChart:
+def _selectivity_layers(long: Any, mark: Any, width: int, height: int) -> alt.LayerChart:
     lines = alt.Chart(long).mark_line(point=True).encode(
-        x=alt.X("admit_share:Q", title="share of the pool admitted", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-        y=alt.Y("percent:Q", title="percent", scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("metric:N", title=None, legend=alt.Legend(orient="bottom"),
-                        scale=alt.Scale(domain=["retention (%)", "first-gen or Pell admitted (%)"], range=charts.PALETTE[:2])),
-        tooltip=["admit_share:Q", "admitted:Q", "metric:N", alt.Tooltip("percent:Q", format=".1f")],
+        x=alt.X("kept_pct:Q", title="share of this cohort kept (%)", scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("percent:Q", title="percent of the students kept", scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("metric:N", title=None, legend=alt.Legend(orient="bottom", direction="vertical"),
+                        scale=alt.Scale(domain=list(_KEPT_LABELS.values()), range=charts.PALETTE[:2])),
+        tooltip=[alt.Tooltip("kept_pct:Q", title="kept (%)"), "kept:Q", "metric:N", alt.Tooltip("percent:Q", format=".1f")],
     )
-    layers: list[Any] = [lines, alt.Chart(mark).mark_rule(strokeDash=[4, 3], color="#444").encode(x="x:Q")]
-    if benchmark is not None:
-        layers.append(charts.reference_rule(benchmark, axis="y", label=f"benchmark {benchmark:.1f}%"))
-    return alt.layer(*layers).properties(title="Selectivity buys retention with access (illustrative)", width=width, height=height)
+    rule = alt.Chart(mark).mark_rule(strokeDash=[4, 3], color="#444").encode(x="x:Q")
+    return cast(alt.LayerChart, alt.layer(lines, rule).properties(
+        title="Keeping fewer students buys retention with access (illustrative)", width=width, height=height))
 
 
-def selectivity_chart(curve: pd.DataFrame, admit_share: float | None = None, benchmark: float | None = None,
+def selectivity_chart(curve: pd.DataFrame, kept_share: float | None = None,
                       *, width: int = 420, height: int = 240) -> alt.LayerChart:
-    """Retention and access share against the admit share, the chosen share marked by a
-    dashed line and an optional retention ``benchmark`` (e.g. NCES table 326.30)."""
-    long, mark, desc = _selectivity_parts(curve, admit_share)
-    return _selectivity_layers(long, mark, benchmark, width, height).properties(description=desc)
+    """Retention and access share of the students kept against the share of the cohort
+    kept (percent), the chosen share marked by a dashed line."""
+    long, mark, desc = _selectivity_parts(curve, kept_share)
+    return cast(alt.LayerChart, _selectivity_layers(long, mark, width, height).properties(description=desc))
 
 
-def selectivity_view(outcomes: pd.DataFrame, cohort_year: int, benchmark: float | None = None,
-                     validity: float = 0.3, attendance: str | None = "full-time", seed: int = 0,
-                     width: int = 420, height: int = 240) -> Callable[[float, float], dict[str, Any]]:
-    """Widget callback factory of notebook 06: ``view(admit_share, background_weight) -> spec``.
+def selectivity_view(outcomes: pd.DataFrame, cohort_year: int, validity: float = 0.3,
+                     attendance: str | None = "full-time", seed: int = 0,
+                     width: int = 420, height: int = 240) -> Callable[..., dict[str, Any]]:
+    """Widget callback factory of notebook 06: ``view(kept_share, background_weight) -> spec``.
 
-    Prepares the applicant pool once; each call recomputes :func:`selectivity_curve` for
-    the given background weight and returns the Vega-Lite spec of :func:`selectivity_chart`
-    (show it with :func:`helpers.charts.show`).
+    ``kept_share`` is a fraction of the cohort (0.1-1). Prepares the cohort once; each call
+    recomputes :func:`selectivity_curve` for the given background weight and returns the
+    Vega-Lite spec of :func:`selectivity_chart` (show it with :func:`helpers.charts.show`).
     """
     pool = _pool(outcomes, cohort_year, attendance, seed)
-    template = _selectivity_layers(alt.NamedData(name="curve"), alt.NamedData(name="mark"), benchmark, width, height)
+    template = _selectivity_layers(alt.NamedData(name="curve"), alt.NamedData(name="mark"), width, height)
     spec = template.properties(description="selectivity what-if").to_dict()
 
-    def view(admit_share: float = 0.67, background_weight: float = 0.5) -> dict[str, Any]:
+    def view(kept_share: float = 0.8, background_weight: float = 0.5) -> dict[str, Any]:
         _check_what_if(validity, background_weight)
-        long, mark, desc = _selectivity_parts(_curve(pool, background_weight, validity, _DEFAULT_SHARES), admit_share)
+        long, mark, desc = _selectivity_parts(_curve(pool, background_weight, validity, _DEFAULT_SHARES), kept_share)
         return _fill(spec, desc, curve=long, mark=mark)
 
     return view
-
-
