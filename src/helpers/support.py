@@ -87,7 +87,7 @@ def target_summary(agents: pd.DataFrame, target_min: float) -> dict[str, Any]:
 def _target_description(s: dict[str, Any]) -> str:
     text = (
         f"Scatter of {s['agents_total']} agents: average handle time against the share of contacts "
-        f"repeated within 7 days. {s['agents_meeting']} agents meet a {s['target_min']:g}-minute target"
+        f"repeated within 7 days. {s['agents_meeting']} agents meet the target of {s['target_min']:g} minutes"
     )
     if 0 < s["agents_meeting"] < s["agents_total"]:
         return text + (
@@ -97,22 +97,31 @@ def _target_description(s: dict[str, Any]) -> str:
     return text + "."
 
 
-def target_chart(agents: pd.DataFrame, target_min: float) -> alt.LayerChart:
+def target_chart(agents: pd.DataFrame, target_min: float,
+                 x_domain: tuple[float, float] | None = None) -> alt.LayerChart:
     """Agents' handle time against repeat contacts, with the target as a line.
 
     The target is a Vega-Lite parameter, so :func:`target_view` can redraw the
     chart for another target by changing one value instead of rebuilding it.
+    ``x_domain`` (minutes) fixes the x-axis, widened to hold every agent, so that
+    moving the target does not rescale the axis under the points.
     """
     s = target_summary(agents, target_min)
     frame = charts.ensure_small(agents[["agent_id", "team", "handle_time_min", "repeat_pct", "fcr_pct"]].copy())
     target = alt.param(name="target", value=float(target_min))
     domain = ["meets the target", "misses the target"]
+    if x_domain is None:
+        x_scale = alt.Scale(zero=False)
+    else:
+        lo = min(float(x_domain[0]), float(frame["handle_time_min"].min()))
+        hi = max(float(x_domain[1]), float(frame["handle_time_min"].max()))
+        x_scale = alt.Scale(domain=[lo, hi], nice=False)
     points = (
         alt.Chart(frame)
         .transform_calculate(status="datum.handle_time_min <= target ? 'meets the target' : 'misses the target'")
         .mark_point(size=70, filled=True)
         .encode(
-            x=alt.X("handle_time_min:Q", title="average handle time (minutes)", scale=alt.Scale(zero=False)),
+            x=alt.X("handle_time_min:Q", title="average handle time (minutes)", scale=x_scale),
             y=alt.Y("repeat_pct:Q", title="contacts repeated within 7 days (%)"),
             color=alt.Color("status:N", title=None, scale=alt.Scale(domain=domain, range=[charts.PALETTE[5], charts.PALETTE[0]])),
             shape=alt.Shape("status:N", title=None, scale=alt.Scale(domain=domain, range=["diamond", "circle"])),
@@ -135,14 +144,16 @@ def target_chart(agents: pd.DataFrame, target_min: float) -> alt.LayerChart:
     )
 
 
-def target_view(agents: pd.DataFrame) -> Callable[[float], dict[str, Any]]:
+def target_view(agents: pd.DataFrame,
+                x_domain: tuple[float, float] | None = None) -> Callable[[float], dict[str, Any]]:
     """The widget callback of notebook 00: target (minutes) -> chart spec.
 
     Builds the chart once; each call copies the Vega-Lite spec and sets the
     target parameter and the description (a few milliseconds), so the slider
-    only pays for drawing the SVG.
+    only pays for drawing the SVG. Pass the slider's range as ``x_domain`` to
+    keep the x-axis fixed while the target moves.
     """
-    base = target_chart(agents, float(agents["handle_time_min"].median())).to_dict()
+    base = target_chart(agents, float(agents["handle_time_min"].median()), x_domain).to_dict()
 
     def view(target_min: float) -> dict[str, Any]:
         spec = dict(base)
