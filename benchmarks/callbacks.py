@@ -204,7 +204,7 @@ def _nb06_selectivity() -> Callable[[], Any]:
     terms = data.load("student_terms", seed=p.get("seed", 42), **_sized(p, ("n_students",)))
     outcomes = education.cohort_outcomes(terms)
     year = int(outcomes["cohort_year"].min())
-    return stepper(education.selectivity_view, (outcomes, year), each("admit_share", grid(0.2, 1.0, 0.05)))
+    return stepper(education.selectivity_view, (outcomes, year), each("kept_share", grid(0.2, 1.0, 0.05)))
 
 
 def _nb07_early_warning() -> Callable[[], Any]:
@@ -243,7 +243,7 @@ REGISTRY: list[Callback] = [
     Callback("03", "simulate.scorecard_view", "repeat-contact limit, 10-40 %", _nb03_scorecard),
     Callback("04", "customer.adoption_view", "threshold, 5-60 %", _nb04_adoption),
     Callback("05", "customer.nps_noise_view", "respondents, 25-800", _nb05_nps_noise),
-    Callback("06", "education.selectivity_view", "admit share, 0.2-1", _nb06_selectivity),
+    Callback("06", "education.selectivity_view", "kept share, 0.2-1", _nb06_selectivity),
     Callback("07", "education.early_warning_view", "window and threshold", _nb07_early_warning),
     Callback("08", "education.school_comparison_view", "minimum respondents, 2-15", _nb08_schools),
     Callback("09", "scorecard.balance_view", "move and warn thresholds, 0.5-15 %", _nb09_balance),

@@ -117,7 +117,7 @@ def test_pick_cohort_error_lists_years():
 
 def test_institution_profiles():
     p = ed.institution_profile("four_year")
-    assert p.benchmark_retention == 81.7 and 0 < p.admit_share < 1
+    assert p.benchmark_retention == 81.7 and not hasattr(p, "admit_share")  # no national admit share on this cohort
     with pytest.raises(ValueError, match="open_admission"):
         ed.institution_profile("ivy")
 
@@ -225,10 +225,10 @@ def test_cohort_shaping_is_found(seeded):
 def test_selectivity_curve(seeded):
     o = seeded["outcomes"]
     curve = ed.selectivity_curve(o, 2017)
-    full = curve[curve["admit_share"] == 1.0].iloc[0]
+    full = curve[curve["kept_share"] == 1.0].iloc[0]
     r = ed.cohort_rates(o, 2017)
     assert full["retention"] == pytest.approx(r["retention"])
-    assert full["admitted"] == r["census_cohort"]
+    assert full["kept"] == r["census_cohort"]
     top, bottom = curve.iloc[0], curve.iloc[-1]
     assert top["retention"] > bottom["retention"] and top["access_share"] < bottom["access_share"]
     fair = ed.selectivity_curve(o, 2017, background_weight=0.0)
@@ -503,7 +503,8 @@ def test_static_charts_have_descriptions():
         ed.survival_chart(ed.cohort_survival(terms, 2017)),
         ed.equity_chart(ed.equity_gaps(ed.pick_cohort(o, 2017)), 70.0),
         ed.shaping_chart(ed.cohort_shaping_table(o)),
-        ed.selectivity_chart(ed.selectivity_curve(o, 2017), 0.67, 81.7),
+        ed.selectivity_chart(ed.selectivity_curve(o, 2017), 0.8),
+        ed.source_conversion_chart(ed.source_conversion(cls)),
         ed.participation_chart(ed.weekly_participation(lms)),
         ed.activity_histogram_chart(ed.activity_histogram(ps["clicks_per_week"]), ed.activity_summary(ps["clicks_per_week"])),
         ed.weekly_profile_chart(ed.weekly_activity_profile(lms)),
@@ -523,16 +524,16 @@ def test_static_charts_have_descriptions():
 def test_widget_views_return_specs_that_follow_the_inputs():
     charts.setup()
     o = ed.cohort_outcomes(data.load("student_terms"))
-    sel = ed.selectivity_view(o, 2017, benchmark=81.7)
+    sel = ed.selectivity_view(o, 2017)
     s1, s2 = sel(0.3, 0.5), sel(0.9, 0.5)
-    assert s1["description"] != s2["description"] and s1["datasets"]["mark"] == [{"x": 0.3}]
+    assert s1["description"] != s2["description"] and s1["datasets"]["mark"] == [{"x": 30.0}]
     assert s1["datasets"]["curve"] == sel(0.3, 0.5)["datasets"]["curve"]
     assert sel(0.3, 0.0)["datasets"]["curve"] != s1["datasets"]["curve"]
     ew = ed.early_warning_view(data.load("lms_activity"))
     e1 = ew(4, 3)
     direct = ed.early_warning_summary(ed.early_warning(data.load("lms_activity"), 4, 3))
     assert f"{direct['recall']:.0f}%" in e1["description"]
-    assert ew(6, 9)["datasets"]["mark"] == [{"x": 6}]  # threshold capped at the window
+    assert ew(6, 9)["datasets"]["mark"][0]["x"] == 6  # threshold capped at the window
     sc = ed.scale_scores(data.load("educator_survey"))
     school = ed.school_comparison_view(sc)
     v = school("profession", 10)
