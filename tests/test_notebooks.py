@@ -16,6 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from copycheck import SIGNATURES, copyable
+
 ROOT = Path(__file__).resolve().parents[1]
 NB_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NB_DIR.glob("[0-9][0-9]_*.ipynb"))
@@ -77,7 +79,19 @@ def test_conventions(path: Path):
     declared = set(papermill.inspect_notebook(str(path)))
     assert declared == set(names), f"papermill does not see {sorted(set(names) - declared)}: keep '=' out of help comments"
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    assert len(re.findall(r"\bq\d+\.check\(", code)) >= 2, "at least two self-check exercises"
+    checks = sorted({int(n) for n in re.findall(r"\bq(\d+)\.check\(", code)})
+    lesson = path.name[:2] != "00"
+    assert len(checks) >= (3 if lesson else 2), f"at least {3 if lesson else 2} checked exercises, found {checks}"
+    assert checks == list(range(1, len(checks) + 1)), f"exercises are q1, q2, ... in order: {checks}"
+    if lesson:
+        assert re.search(r"^def \w+\(.*\):\n(?:[ \t]+.*\n)*?[ \t]+____", code + "\n", re.M), \
+            "a code exercise: a `def ...:` cell holding ____ for the learner to fill in"
+        assert re.search(r"\bmy_prediction\w* = ____", code) and re.search(r"\bp\d+\.reveal\(", code), \
+            "a prediction: `my_prediction = ____` before a key result, `pN.reveal(...)` after it"
+    order = [int(n) for n in re.findall(r"\bq(\d+)\.check\(", code)]
+    assert order == sorted(order), f"exercise N comes before exercise N+1: {order}"
+    for r in sorted(set(re.findall(r"\b(r\d+)\.solution\(", code))):
+        assert re.search(rf"\bmy_answer_{r} = ", code), f"reflection {r} needs an answer cell `my_answer_{r} = \"\"\" \"\"\"`"
     assert "NBVAL_CHECK_OUTPUT" in code, "key numbers must be marked # NBVAL_CHECK_OUTPUT"
     # executed top to bottom, no errors, nothing loaded from a CDN
     counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
@@ -115,9 +129,19 @@ def execute(path: Path, parameters: dict, extra_source: str | None = None) -> nb
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_runs_under_another_seed_and_exercises_follow_the_data(path: Path):
-    nb = execute(path, {"seed": 7, "interactive": False}, SELF_TEST)
+    nb = execute(path, {"seed": 7, "interactive": False}, SELF_TEST + SIGNATURES)
     last = nb.cells[-1].outputs
     assert any("exercise self-test ok" in o.get("text", "") for o in last), last
+    problems = copyable(nb, path.name[:2])
+    assert not problems, "answers shown above their exercise (seed 7):\n" + "\n".join(problems)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_exercise_answer_is_shown_above_it_at_the_default_seed(path: Path):
+    nb = execute(path, {"interactive": False}, SIGNATURES)
+    problems = copyable(nb, path.name[:2])
+    assert not problems, "answers shown above their exercise (default seed):\n" + "\n".join(problems)
 
 
 # Smaller and larger classes, cohorts and organisations than the defaults, each
