@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from statistics import NormalDist
-from typing import Any, Literal, overload
+from typing import Any, Literal, TypeAlias, overload
 
 import numpy as np
 import pandas as pd
@@ -112,9 +112,9 @@ HAKE_HIGH_MIN: float = 0.7
 # --------------------------------------------------------------------------------------
 
 #: What the public functions accept for a one-dimensional argument.
-Values = float | int | Sequence[Any] | np.ndarray | pd.Series | pd.Index
+Values: TypeAlias = float | int | Sequence[Any] | np.ndarray | pd.Series | pd.Index
 #: What the element-wise functions return.
-Result = float | np.ndarray | pd.Series
+Result: TypeAlias = float | np.ndarray | pd.Series
 
 _MissingPolicy = Literal["raise", "drop", "keep"]
 
