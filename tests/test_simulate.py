@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from helpers import charts, simulate
+from helpers import metrics as m
 
 SEEDS = [1, 7, 42, 2024]
 
@@ -174,6 +175,17 @@ def test_league_view_renders_quickly_enough_to_compute():
     charts.render_bundle(chart.to_dict())
 
 
+def test_league_view_honours_base_rate_and_n_sims():
+    low = simulate.league_view(surveys=20, skill_sd=0.0, base_rate=0.5, n_sims=50, seed=3)
+    high = simulate.league_view(surveys=20, skill_sd=0.0, base_rate=0.95, n_sims=50, seed=3)
+    assert low.description != high.description
+    table = simulate.league_table(n_agents=20, surveys=20, base_rate=0.5, seed=3)
+    assert simulate.top_quartile_persistence(table) is not None
+    fewer = simulate.league_view(surveys=20, skill_sd=0.05, base_rate=0.8, n_sims=20, seed=3)
+    more = simulate.league_view(surveys=20, skill_sd=0.05, base_rate=0.8, n_sims=400, seed=3)
+    assert fewer.description != more.description
+
+
 def test_funnel_frame_uses_binomial_limits():
     successes = np.array([8, 16, 40, 80, 150, 20])
     n = np.array([10, 20, 50, 100, 200, 50])
@@ -181,24 +193,36 @@ def test_funnel_frame_uses_binomial_limits():
     p0 = successes.sum() / n.sum()
     assert f.attrs["p0"] == pytest.approx(p0)
     row = f[f["unit"] == "A3"].iloc[0]
+    assert row["upper95_pct"] == pytest.approx(100 * m.funnel_limits(p0, 100)[1][0], abs=0.05)
+    normal = simulate.funnel_frame(successes, n, [f"A{i}" for i in range(6)], method="normal")
     half = 1.96 * np.sqrt(p0 * (1 - p0) / 100)
-    assert row["upper95_pct"] == pytest.approx(100 * (p0 + half), abs=0.05)
+    assert normal.loc[normal["unit"] == "A3", "upper95_pct"].iloc[0] == pytest.approx(100 * (p0 + half), abs=0.05)
     low = f[f["unit"] == "A5"].iloc[0]  # 40 % of 50 against ~75 %: far below
     assert low["status"] == "below" and low["outside998"]
     assert set(f["status"]) <= {"within", "watch", "below", "above"}
-    chart = simulate.funnel_chart(f)
-    assert "A5" in chart.to_dict()["description"]
+    spec = simulate.funnel_chart(f).to_dict()
+    assert "consistent with chance" in str(spec["title"]) and "exact binomial" in spec["description"]
+    assert any(d.get("shared_with") == "A5" for ds in spec["datasets"].values() for d in ds)  # labelled
+
+
+def test_funnel_chart_spreads_coinciding_points():
+    f = simulate.funnel_frame([10, 10, 12], [18, 18, 15], ["X1", "X2", "X3"])
+    spec = simulate.funnel_chart(f).to_dict()
+    xs = sorted(d["x"] for ds in spec["datasets"].values() for d in ds if d.get("unit") in ("X1", "X2"))
+    assert len(xs) == 2 and xs[0] < 18 < xs[1]
+    assert "share a position" in spec["description"]
 
 
 # ----------------------------------------------------------------------- metric sets
 
 
 def test_guardrail_direction():
-    g = simulate.Guardrail("repeat_pct", 25, "lower")
-    assert g.breached([10, 30]).tolist() == [False, True]
-    assert simulate.Guardrail("fcr_pct", 65, "higher").breached([60, 70]).tolist() == [True, False]
-    with pytest.raises(ValueError):
-        simulate.Guardrail("x", 1, "up")
+    g = simulate.Guardrail("repeat_pct", 25, flag_when="above")
+    assert g.breached([10, 25, 30]).tolist() == [False, False, True]  # the limit itself is not a breach
+    assert g.label == "repeat_pct > 25"
+    assert simulate.Guardrail("fcr_pct", 65, flag_when="below").breached([60, 65, 70]).tolist() == [True, False, False]
+    with pytest.raises(ValueError, match="flag_when must be 'above' or 'below'"):
+        simulate.Guardrail("x", 1, "lower")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -222,6 +246,9 @@ def test_primary_alone_flags_nobody(seed):
     card = simulate.score_metric_set(run.agents, simulate.MetricSet("handle_time_min"))
     assert card.gamers_flagged == card.honest_flagged == 0
     assert not card.primary_useful
+    # a primary that correlates with the outcome is still not "useful" when no gamer is caught
+    csat = simulate.score_metric_set(run.agents, simulate.MetricSet("csat_pct", "higher"))
+    assert csat.gamers > 0 and not csat.primary_useful and "no gamer is caught" in csat.verdict
 
 
 def test_flag_agents_reports_reasons():
@@ -241,6 +268,19 @@ def test_scorecard_view_panels():
     spec = chart.to_dict()
     assert len(spec["hconcat"]) == 2 and "flags" in chart.description
     charts.render_bundle(spec)
+    # primary = outcome is refused, not scored as r = +1
+    refused = simulate.scorecard_view({"measured": (run.agents, "fcr_pct")}, primary="fcr_pct")
+    assert "against itself" in refused.description and "flags" not in refused.description
+    with pytest.raises(ValueError, match="same column"):
+        simulate.score_metric_set(run.agents, simulate.build_metric_set("fcr_pct"), outcome="fcr_pct")
+
+
+def test_score_metric_set_names_the_outcome_to_pass():
+    agents = pd.DataFrame({"agent_id": ["a", "b", "c"], "handle_time_min": [5, 9, 7], "repeat_pct": [40, 10, 30],
+                           "fcr_pct": [50, 80, 70], "gamer": [True, False, False]})
+    with pytest.raises(ValueError, match="outcome='fcr_pct'"):
+        simulate.score_metric_set(agents)
+    assert simulate.score_metric_set(agents, outcome="fcr_pct").gamers_flagged == 1
 
 
 @pytest.mark.parametrize("seed", SEEDS)

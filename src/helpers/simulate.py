@@ -770,10 +770,10 @@ def stability_chart(stability: pd.DataFrame, *, highlight: int | None = None, wi
 
 
 @lru_cache(maxsize=32)
-def _cached_stability_spec(n_agents: int, skill_sd: float, seed: int) -> dict[str, Any]:
+def _cached_stability_spec(n_agents: int, skill_sd: float, seed: int, base_rate: float = 0.8, n_sims: int = 200) -> dict[str, Any]:
     """The rank-stability panel of :func:`league_view` (without the marked size): it
     depends on the team, not on the slider, so it is computed once per team."""
-    stability = rank_stability(n_agents=n_agents, skill_sd=skill_sd, n_sims=200, seed=seed)
+    stability = rank_stability(n_agents=n_agents, base_rate=base_rate, skill_sd=skill_sd, n_sims=n_sims, seed=seed)
     return stability_chart(stability).spec
 
 
@@ -782,12 +782,17 @@ def league_view(
     skill_sd: float = 0.0,
     n_agents: int = 20,
     seed: int = 42,
+    base_rate: float = 0.8,
+    n_sims: int = 200,
 ) -> FastChart:
     """Widget callback of notebook 02: a league table at ``surveys`` per agent next to
-    the rank-stability curve (computed once per team and cached) with that size marked."""
-    table = league_table(n_agents=n_agents, surveys=surveys, skill_sd=skill_sd, seed=seed)
+    the rank-stability curve (computed once per team and cached) with that size marked.
+
+    ``base_rate`` is the agents' true top-2-box chance (the notebook's ``true_csat``) and
+    ``n_sims`` the simulated teams behind the stability curve; both reach the simulation."""
+    table = league_table(n_agents=n_agents, surveys=surveys, base_rate=base_rate, skill_sd=skill_sd, seed=seed)
     left = league_chart(table).spec
-    cached = _cached_stability_spec(int(n_agents), float(skill_sd), int(seed))
+    cached = _cached_stability_spec(int(n_agents), float(skill_sd), int(seed), float(base_rate), int(n_sims))
     right = {
         **cached,
         "layer": [*cached["layer"], *_rule(float(surveys), axis="x")],
@@ -823,23 +828,26 @@ def funnel_frame(
     n: Sequence[int] | np.ndarray | pd.Series,
     units: Sequence[str] | np.ndarray | pd.Series,
     p0: float | None = None,
+    method: Literal["exact", "normal"] = "exact",
 ) -> pd.DataFrame:
     """Per-unit data for a funnel plot of a proportion (Spiegelhalter 2005).
 
     ``successes`` of ``n`` per unit (for example satisfied surveys per agent); ``p0`` is
     the team's pooled proportion unless given. Limits are
     :func:`helpers.metrics.funnel_limits` at z = 1.96 (about 95 %) and z = 3.09 (about
-    99.8 %). ``status`` is "above" or "below" when the unit lies outside the 99.8 %
-    limits, "watch" when only outside the 95 % limits, else "within" (common-cause
-    variation). Rates and limits are in percent. One row per unit, sorted by n.
+    99.8 %), exact binomial by default (``method="normal"`` for the approximation, which
+    fails for small n). ``status`` is "above" or "below" when the unit lies outside the
+    99.8 % limits, "watch" when only outside the 95 % limits, else "within" (consistent
+    with chance: common-cause variation). Rates and limits are in percent. One row per
+    unit, sorted by n.
     """
     s = np.asarray(successes, dtype=float)
     nn = np.asarray(n, dtype=float)
     p = float(s.sum() / nn.sum()) if p0 is None else float(p0)
-    lo95, hi95 = metrics.funnel_limits(p, nn, 1.96)
-    lo998, hi998 = metrics.funnel_limits(p, nn, 3.09)
-    out95 = metrics.outside_funnel(s, nn, p, 1.96)
-    out998 = metrics.outside_funnel(s, nn, p, 3.09)
+    lo95, hi95 = metrics.funnel_limits(p, nn, 1.96, method=method)
+    lo998, hi998 = metrics.funnel_limits(p, nn, 3.09, method=method)
+    out95 = metrics.outside_funnel(s, nn, p, 1.96, method=method)
+    out998 = metrics.outside_funnel(s, nn, p, 3.09, method=method)
     rate = s / nn
     status = np.where(out998 & (rate > p), "above", np.where(out998, "below", np.where(out95, "watch", "within")))
     frame = pd.DataFrame(
@@ -858,19 +866,38 @@ def funnel_frame(
         }
     )
     frame.attrs["p0"] = p
+    frame.attrs["method"] = method
     return frame.sort_values(["n", "unit"]).reset_index(drop=True)
 
 
-def funnel_chart(frame: pd.DataFrame, *, what: str = "CSAT (%)", width: int = 480, height: int = 300) -> alt.LayerChart:
+def _limit_grid(n_min: float, n_max: float, points: int = 160) -> np.ndarray:
+    """Whole sample sizes to draw the limits at (exact limits exist only at whole n)."""
+    lo = max(1, int(math.floor(n_min * 0.8)))
+    hi = max(lo + 1, int(math.ceil(n_max * 1.1)))
+    return np.unique(np.linspace(lo, hi, min(points, hi - lo + 1)).round().astype(int))
+
+
+def funnel_chart(
+    frame: pd.DataFrame,
+    *,
+    what: str = "CSAT (%)",
+    n_title: str = "surveys per agent",
+    units: str = "agents",
+    width: int = 480,
+    height: int = 300,
+) -> alt.LayerChart:
     """A funnel plot: one point per unit (rate against sample size) inside 95 % and
-    99.8 % control limits around the pooled rate. ``frame`` comes from :func:`funnel_frame`."""
+    99.8 % control limits around the pooled rate. ``frame`` comes from :func:`funnel_frame`
+    (its ``method`` draws the limits). Units with the same n and rate would hide each
+    other: they are spread sideways by a fraction of one (said in the description), and
+    units outside the 95 % limits are labelled, one label per position. The y-axis starts
+    at zero."""
     charts.ensure_small(frame, "funnel data")
     p0 = float(frame.attrs.get("p0", frame["successes"].sum() / frame["n"].sum()))
-    n_lo = max(1.0, float(frame["n"].min()) * 0.8)
-    n_hi = float(frame["n"].max()) * 1.1
-    grid = np.linspace(n_lo, n_hi, 60)
-    lo95, hi95 = metrics.funnel_limits(p0, grid, 1.96)
-    lo998, hi998 = metrics.funnel_limits(p0, grid, 3.09)
+    method = frame.attrs.get("method", "exact")
+    grid = _limit_grid(float(frame["n"].min()), float(frame["n"].max()))
+    lo95, hi95 = metrics.funnel_limits(p0, grid, 1.96, method=method)
+    lo998, hi998 = metrics.funnel_limits(p0, grid, 3.09, method=method)
     limits = pd.concat(
         [
             pd.DataFrame({"n": grid, "limit": 100 * lo95, "line": "95% limits", "side": "lower"}),
@@ -878,47 +905,62 @@ def funnel_chart(frame: pd.DataFrame, *, what: str = "CSAT (%)", width: int = 48
             pd.DataFrame({"n": grid, "limit": 100 * lo998, "line": "99.8% limits", "side": "lower"}),
             pd.DataFrame({"n": grid, "limit": 100 * hi998, "line": "99.8% limits", "side": "upper"}),
         ]
-    )
-    y_min = float(min(frame["rate_pct"].min(), limits["limit"].min())) - 2
-    y_max = float(min(100.0, max(frame["rate_pct"].max(), limits["limit"].max()) + 2))
-    y_scale = alt.Scale(domain=[max(0.0, y_min), y_max])
+    ).round(3)
+    pts = frame[["unit", "n", "successes", "rate_pct", "status", "outside95"]].copy()
+    key = [pts["n"], pts["successes"]]
+    size = pts.groupby(key)["unit"].transform("size")
+    pos = pts.groupby(key).cumcount()
+    pts["x"] = pts["n"] + 0.3 * (pos - (size - 1) / 2)
+    pts["shared_with"] = pts.groupby(key)["unit"].transform(lambda u: ", ".join(u))
+    stacked = int((size > 1).sum())
+    x_lo, x_hi = float(grid.min()), float(grid.max())
+    y_scale = alt.Scale(domain=[0, 100])
     curves = (
         alt.Chart(limits)
         .mark_line(color="#555", strokeWidth=1.5)
         .encode(
-            x="n:Q",
-            y=alt.Y("limit:Q", scale=y_scale),
+            x=alt.X("n:Q", title=n_title, scale=alt.Scale(domain=[x_lo, x_hi], nice=False)),
+            y=alt.Y("limit:Q", scale=y_scale, title=what),
             detail="side:N",
             strokeDash=alt.StrokeDash("line:N", title=None, scale=alt.Scale(domain=["95% limits", "99.8% limits"], range=[[6, 4], [2, 2]])),
         )
     )
     order = ["within", "watch", "below", "above"]
     points = (
-        alt.Chart(frame)
-        .mark_point(filled=True, opacity=0.9)
+        alt.Chart(pts)
+        .mark_point(filled=True, opacity=0.85)
         .encode(
-            x=alt.X("n:Q", title="surveys per agent"),
+            x=alt.X("x:Q", title=n_title),
             y=alt.Y("rate_pct:Q", title=what, scale=y_scale),
             color=alt.Color("status:N", title="status", scale=alt.Scale(domain=order, range=["#9a9a9a", charts.PALETTE[1], charts.PALETTE[3], charts.PALETTE[2]])),
             shape=alt.Shape("status:N", scale=alt.Scale(domain=order, range=["circle", "diamond", "triangle-down", "triangle-up"])),
             size=alt.Size("status:N", title="status", scale=alt.Scale(domain=order, range=[45, 90, 110, 110])),
-            tooltip=["unit", "n", "rate_pct", "status"],
+            tooltip=["unit", "n", "successes", "rate_pct", "status", "shared_with"],
         )
     )
-    outside = frame[frame["outside998"]]
-    names = ", ".join(outside["unit"]) if len(outside) else "none"
-    team = pd.DataFrame({"v": [100 * p0], "label": [f"team {100 * p0:.1f}%"]})
+    labelled = pts[pts["outside95"]].drop_duplicates(["n", "successes"])
+    labels = (
+        alt.Chart(labelled)
+        .mark_text(align="left", dx=7, dy=-8, fontSize=10, color="#333")
+        .encode(x="n:Q", y=alt.Y("rate_pct:Q", scale=y_scale), text="shared_with:N")
+    )
+    team = pd.DataFrame({"v": [100 * p0], "label": [f"pooled {100 * p0:.1f}%"]})
     team_line = alt.Chart(team).mark_rule(color="#222", strokeWidth=1).encode(y="v:Q")
-    team_label = alt.Chart(team).mark_text(align="left", dx=4, dy=-7, color="#222").encode(
-        y="v:Q", x=alt.datum(n_lo), text="label:N")
-    return alt.layer(curves, team_line, team_label, points).properties(
-        title=alt.Title("Funnel plot", subtitle="points inside the funnel differ from the team by chance alone"),
+    team_label = alt.Chart(team).mark_text(align="left", dx=4, dy=10, color="#222").encode(
+        y="v:Q", x=alt.datum(x_lo), text="label:N")
+    n_out95 = int(frame["outside95"].sum())
+    n_out998 = int(frame["outside998"].sum())
+    limits_word = "exact binomial" if method == "exact" else "normal-approximation"
+    chart = alt.LayerChart(layer=[curves, team_line, team_label, points, labels])
+    return chart.properties(
+        title=alt.Title("Funnel plot", subtitle=f"points inside the funnel are consistent with chance ({limits_word} limits)"),
         width=width,
         height=height,
         description=(
-            f"Funnel plot of {len(frame)} agents: {what} against number of surveys, around the team rate of "
-            f"{100 * p0:.1f}%. Outside the 99.8% limits: {names}. "
-            f"{int(frame['outside95'].sum())} agents lie outside the 95% limits."
+            f"Funnel plot of {len(frame)} {units}: {what} against {n_title}, with {limits_word} 95% and 99.8% "
+            f"limits around the pooled rate of {100 * p0:.1f}%; the y-axis starts at zero. "
+            f"{n_out95} {units} lie outside the 95% limits (labelled), {n_out998} outside the 99.8% limits."
+            + (f" {stacked} {units} share a position with another and are spread sideways a little." if stacked else "")
         ),
     )
 
@@ -928,30 +970,38 @@ def funnel_chart(frame: pd.DataFrame, *, what: str = "CSAT (%)", width: int = 48
 # ======================================================================================
 
 
+FlagWhen = Literal["above", "below"]
+
+
 @dataclass(frozen=True)
 class Guardrail:
-    """A counter-metric with a limit: ``metric`` breaches when it is on the wrong side.
+    """A counter-metric with a limit, read as the rule it applies.
 
-    ``better="higher"`` (for example first-contact resolution): breach when the value is
-    below ``limit``. ``better="lower"`` (for example repeat contacts): breach when above.
+    ``Guardrail("repeat_pct", 25, flag_when="above")`` flags an agent whose repeat
+    contacts are above 25 %; ``Guardrail("fcr_pct", 65, flag_when="below")`` flags
+    first-contact resolution below 65 %. The limit itself is not a breach (strictly
+    above or below). A missing value is not a breach.
     """
 
     metric: str
     limit: float
-    better: Better = "higher"
+    flag_when: FlagWhen = "above"
 
     def __post_init__(self) -> None:
-        if self.better not in ("higher", "lower"):
-            raise ValueError(f"better must be 'higher' or 'lower'; got {self.better!r}")
+        if self.flag_when not in ("above", "below"):
+            raise ValueError(
+                f"flag_when must be 'above' or 'below' (flag the agent when {self.metric} is above or below "
+                f"{self.limit:g}); got {self.flag_when!r}"
+            )
 
     def breached(self, values: pd.Series | np.ndarray) -> np.ndarray:
-        """Boolean array: True where ``values`` are on the wrong side of the limit."""
+        """Boolean array: True where ``values`` are strictly beyond the limit."""
         v = np.asarray(values, dtype=float)
-        return v < self.limit if self.better == "higher" else v > self.limit
+        return v > self.limit if self.flag_when == "above" else v < self.limit
 
     @property
     def label(self) -> str:
-        return f"{self.metric} {'<' if self.better == 'higher' else '>'} {self.limit:g}"
+        return f"{self.metric} {'>' if self.flag_when == 'above' else '<'} {self.limit:g}"
 
 
 @dataclass(frozen=True)
@@ -983,7 +1033,7 @@ class MetricSet:
 DEFAULT_METRIC_SET = MetricSet(
     primary="handle_time_min",
     primary_better="lower",
-    counters=(Guardrail("repeat_pct", 25.0, "lower"), Guardrail("fcr_pct", 65.0, "higher")),
+    counters=(Guardrail("repeat_pct", 25.0, flag_when="above"), Guardrail("fcr_pct", 65.0, flag_when="below")),
     name="handle time with two counter-metrics",
 )
 
@@ -1026,25 +1076,41 @@ class ScoreCard:
 
     @property
     def primary_useful(self) -> bool:
-        """The primary metric still points the right way among the agents left unflagged."""
-        return bool(np.isfinite(self.corr_unflagged) and self.corr_unflagged >= self.useful_threshold)
+        """The primary metric still points the right way among the agents left unflagged
+        (rank correlation with the outcome at least ``useful_threshold``, 0.3, a common
+        rule of thumb for a moderate association) **and** the set protects it: when there
+        are gamers, at least one is caught. A set that catches none leaves every gamer
+        in the "unflagged" group, so a correlation there says nothing about protection."""
+        protected = self.gamers == 0 or self.gamers_flagged > 0
+        return bool(protected and np.isfinite(self.corr_unflagged) and self.corr_unflagged >= self.useful_threshold)
+
+    @property
+    def verdict(self) -> str:
+        """"still useful", or why not, in a few words."""
+        if self.gamers > 0 and self.gamers_flagged == 0:
+            return "not protected: no gamer is caught"
+        if not np.isfinite(self.corr_unflagged):
+            return "not useful: too few agents left unflagged"
+        if self.corr_unflagged < self.useful_threshold:
+            return f"not useful: rank correlation below {self.useful_threshold:g}"
+        return "still useful"
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "metric set": self.metric_set,
             "gamers flagged": f"{self.gamers_flagged} of {self.gamers}",
             "honest agents flagged": f"{self.honest_flagged} of {self.honest}",
-            "primary vs outcome, all agents": round(self.corr_all, 2),
-            "primary vs outcome, unflagged": round(self.corr_unflagged, 2),
-            "primary still useful": self.primary_useful,
+            "rank corr., all agents": round(self.corr_all, 2),
+            "rank corr., unflagged": round(self.corr_unflagged, 2),
+            "primary": self.verdict,
         }
 
     def __str__(self) -> str:
         return (
             f"{self.metric_set}: flags {self.gamers_flagged} of {self.gamers} gaming agents and "
-            f"{self.honest_flagged} of {self.honest} honest agents; primary metric vs customer outcome: "
-            f"r = {self.corr_all:+.2f} for all agents, {self.corr_unflagged:+.2f} for the unflagged "
-            f"({'still useful' if self.primary_useful else 'not useful'})."
+            f"{self.honest_flagged} of {self.honest} honest agents; rank correlation of the primary metric "
+            f"with the customer outcome: {self.corr_all:+.2f} for all agents, {self.corr_unflagged:+.2f} for the "
+            f"unflagged ({self.verdict})."
         )
 
 
@@ -1086,7 +1152,7 @@ def score_metric_set(
     metric_set: MetricSet = DEFAULT_METRIC_SET,
     *,
     truth: str = "gamer",
-    outcome: str = "true_fcr_pct",
+    outcome: str | None = None,
 ) -> ScoreCard:
     """Score a metric set against agents whose gaming status is known.
 
@@ -1099,10 +1165,32 @@ def score_metric_set(
       agents the set leaves unflagged. The primary metric is called still useful when
       the latter is at least 0.3 (a rule of thumb).
 
-    For the simulated team the outcome is the hidden ``true_fcr_pct``; for sample data,
-    where no hidden truth exists, use the measured ``fcr_pct``.
+    For the simulated team the outcome is the hidden ``true_fcr_pct`` (used when
+    ``outcome`` is not given and the column exists); for sample data, where no hidden
+    truth exists, pass ``outcome="fcr_pct"``. The outcome must not be the primary metric
+    itself (that correlation is +1 by construction).
     """
+    outcome = _outcome_column(agents, metric_set, outcome)
     return _score(agents, metric_set, _breaches(agents, metric_set), truth, outcome)
+
+
+def _outcome_column(agents: pd.DataFrame, metric_set: MetricSet, outcome: str | None) -> str:
+    """The outcome column to score against, or a one-line error naming what to pass."""
+    if outcome is None:
+        if "true_fcr_pct" in agents.columns:
+            outcome = "true_fcr_pct"
+        else:
+            raise ValueError(
+                "score_metric_set needs outcome=: the column holding the customer outcome, for example "
+                "outcome='fcr_pct' for measured data (outcome='true_fcr_pct' for the simulated team); "
+                f"columns here: {', '.join(map(str, agents.columns))}"
+            )
+    if outcome == metric_set.primary:
+        raise ValueError(
+            f"the primary metric and the outcome are the same column ({outcome!r}): a metric always agrees "
+            "with itself (rank correlation +1), so this says nothing; pick another primary or outcome"
+        )
+    return outcome
 
 
 #: Axis titles for the per-agent columns used by the scorecards.
@@ -1120,7 +1208,7 @@ def scorecard_chart(
     metric_set: MetricSet = DEFAULT_METRIC_SET,
     *,
     truth: str = "gamer",
-    outcome: str = "true_fcr_pct",
+    outcome: str | None = None,
     title: str = "Scorecard",
     width: int = 300,
     height: int = 230,
@@ -1128,6 +1216,7 @@ def scorecard_chart(
     """One point per agent: primary metric (better to the right) against the customer
     outcome; orange when the metric set flags the agent, a triangle when the agent
     really games (the hidden truth). The subtitle gives the score."""
+    outcome = _outcome_column(agents, metric_set, outcome)
     hit = _breaches(agents, metric_set)
     card = _score(agents, metric_set, hit, truth, outcome)
     ids = agents["agent_id"] if "agent_id" in agents else pd.Series(np.arange(len(agents)).astype(str))
@@ -1155,7 +1244,7 @@ def scorecard_chart(
             "text": title,
             "subtitle": [
                 f"flags {card.gamers_flagged} of {card.gamers} gaming, {card.honest_flagged} of {card.honest} honest agents",
-                f"primary vs outcome, unflagged agents: r = {corr}",
+                f"rank correlation with the outcome, unflagged agents: {corr} ({card.verdict})",
             ],
         },
         "width": width,
@@ -1176,11 +1265,11 @@ def build_metric_set(
     ``csat_pct`` and ``fcr_pct`` as primaries are better higher."""
     counters = []
     if repeat_limit is not None:
-        counters.append(Guardrail("repeat_pct", float(repeat_limit), "lower"))
+        counters.append(Guardrail("repeat_pct", float(repeat_limit), flag_when="above"))
     if fcr_limit is not None:
-        counters.append(Guardrail("fcr_pct", float(fcr_limit), "higher"))
+        counters.append(Guardrail("fcr_pct", float(fcr_limit), flag_when="below"))
     if csat_limit is not None:
-        counters.append(Guardrail("csat_pct", float(csat_limit), "higher"))
+        counters.append(Guardrail("csat_pct", float(csat_limit), flag_when="below"))
     better: Better = "lower" if primary == "handle_time_min" else "higher"
     return MetricSet(primary, better, tuple(counters), name=primary)
 
@@ -1196,15 +1285,27 @@ def scorecard_view(
     and show one :func:`scorecard_chart` per data source side by side.
 
     ``sources`` maps a panel title to ``(agents, outcome column)``; each agents frame
-    needs a boolean ``gamer`` column (the known truth).
+    needs a boolean ``gamer`` column (the known truth). A panel whose outcome is the
+    chosen primary metric is refused with a note instead of a chart: a metric scored
+    against itself always looks perfect.
     """
     metric_set = build_metric_set(primary, repeat_limit, fcr_limit, csat_limit)
-    panels = [scorecard_chart(frame, metric_set, outcome=outcome, title=title, width=250, height=210).spec
-              for title, (frame, outcome) in sources.items()]
+    panels: list[dict[str, Any]] = []
+    for title, (frame, outcome) in sources.items():
+        if outcome == primary:
+            note = (f"{title}: the primary metric ({primary}) is this panel's customer outcome; a metric scored "
+                    "against itself always agrees (+1). Choose another primary metric.")
+            lines = f"The primary metric ({primary})|is this panel's customer outcome:|a metric scored against itself|always agrees (+1).|Choose another primary metric."
+            panels.append({"data": {"values": [{"text": lines}]},
+                           "mark": {"type": "text", "align": "left", "baseline": "top", "fontSize": 12, "lineBreak": "|", "x": 5, "y": 20},
+                           "encoding": {"text": _n("text")}, "title": {"text": title, "subtitle": "not scored"},
+                           "width": 250, "height": 210, "description": note})
+            continue
+        panels.append(scorecard_chart(frame, metric_set, outcome=outcome, title=title, width=250, height=210).spec)
     return FastChart(
         {
             "hconcat": [{k: v for k, v in p.items() if k not in ("$schema", "config", "description")} for p in panels],
-            "description": " ".join(p["description"] for p in panels),
+            "description": " ".join(str(p["description"]) for p in panels),
         }
     )
 
