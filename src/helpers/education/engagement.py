@@ -148,8 +148,13 @@ def activity_summary(values: Sequence[float] | np.ndarray | pd.Series) -> dict[s
 
 
 def activity_histogram(values: Sequence[float] | np.ndarray | pd.Series, bins: int = 20) -> pd.DataFrame:
-    """Counts of ``values`` in ``bins`` equal-width bins from 0 to the 99th percentile
-    (the last bin also holds everything above it), for a histogram chart."""
+    """Counts of ``values`` in ``bins`` equal-width bins from 0 to the 99th percentile, for a
+    histogram chart.
+
+    The last bin is open-ended: it also holds every value above the 99th percentile, so no
+    student is dropped. Its row has ``open_ended`` True and ``above`` = how many of its
+    students lie beyond ``bin_end`` (0 in the other rows); charts and text should say so.
+    """
     v = np.asarray(values, dtype="float64")
     v = v[~np.isnan(v)]
     top = float(np.quantile(v, 0.99)) if v.size else 1.0
@@ -157,17 +162,24 @@ def activity_histogram(values: Sequence[float] | np.ndarray | pd.Series, bins: i
     edges = np.linspace(0, top, bins + 1)
     idx = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, bins - 1)
     counts = np.bincount(idx, minlength=bins)
-    return pd.DataFrame({"bin_start": edges[:-1], "bin_end": edges[1:], "students": counts})
+    open_ended = np.arange(bins) == bins - 1
+    above = np.where(open_ended, int((v > top).sum()), 0)
+    return pd.DataFrame({"bin_start": edges[:-1], "bin_end": edges[1:], "students": counts,
+                         "open_ended": open_ended, "above": above})
 
 
 def activity_histogram_chart(hist: pd.DataFrame, summary: Mapping[str, float], *, what: str = "clicks per enrolled week",
-                             width: int = 440, height: int = 200) -> alt.LayerChart:
-    """Histogram bars with the mean and the median marked."""
+                             width: int = 440, height: int = 200) -> alt.LayerChart | alt.FacetChart:
+    """Histogram bars with the mean and the median marked; the open last bar is named in the
+    axis title and the description."""
+    last = hist.iloc[-1]
+    top, above = float(last["bin_end"]), int(last.get("above", 0))
     desc = (f"Histogram of {what} per student: right-skewed; median {summary['median']:.0f}, mean {summary['mean']:.0f}, "
-            f"90th percentile {summary['p90']:.0f}; the most active tenth produce {summary['top_decile_share']:.0f}% of all activity.")
+            f"90th percentile {summary['p90']:.0f}. The last bar also counts the {above} students above {top:.0f}.")
     bars = alt.Chart(hist).mark_bar(color=charts.PALETTE[4]).encode(
-        x=alt.X("bin_start:Q", title=what, bin="binned"), x2="bin_end:Q", y=alt.Y("students:Q", title="students"),
-        tooltip=["bin_start", "bin_end", "students"],
+        x=alt.X("bin_start:Q", title=f"{what} (last bar: {float(last['bin_start']):.0f} and more)", bin="binned"),
+        x2="bin_end:Q", y=alt.Y("students:Q", title="students"),
+        tooltip=["bin_start", "bin_end", "students", alt.Tooltip("above:Q", title="of them above the bar's end")],
     )
     marks = pd.DataFrame({"value": [summary["median"], summary["mean"]], "label": [f"median {summary['median']:.0f}", f"mean {summary['mean']:.0f}"]})
     rule = alt.Chart(marks).mark_rule(strokeDash=[5, 3], color="#333").encode(x="value:Q")
@@ -204,7 +216,7 @@ def deadline_weeks(profile: pd.DataFrame) -> dict[str, list[int]]:
     return {str(c): sorted(int(w) for w in g["week"]) for c, g in d.groupby("course_id", sort=True)}
 
 
-def weekly_profile_chart(profile: pd.DataFrame, *, width: int = 440, height: int = 220) -> alt.LayerChart:
+def weekly_profile_chart(profile: pd.DataFrame, *, width: int = 440, height: int = 220) -> alt.LayerChart | alt.FacetChart:
     """Mean clicks per enrolled student by week, one line per course, deadline weeks as large points."""
     dl = deadline_weeks(profile)
     ratio = profile.loc[profile["deadline"], "relative"].mean() / profile.loc[~profile["deadline"], "relative"].mean()
@@ -299,14 +311,17 @@ def _ew_summary(flagged: np.ndarray, withdrew: np.ndarray) -> dict[str, float]:
     tp = int((f & w).sum())
     rf = 100.0 * tp / nf if nf else float("nan")
     rn = 100.0 * int((~f & w).sum()) / (n - nf) if n - nf else float("nan")
+    base = 100.0 * nw / n if n else float("nan")
     return {
         "students": n,
         "flagged": nf,
         "withdrew_later": nw,
         "flag_share": 100.0 * nf / n if n else float("nan"),
+        "base_rate": base,
         "rate_flagged": rf,
         "rate_not_flagged": rn,
-        "lift": metrics.relative_lift(rf, rn) if nf and rn > 0 else float("nan"),
+        "lift": rf / base if nf and base > 0 else float("nan"),
+        "risk_ratio": metrics.relative_lift(rf, rn) if nf and rn > 0 else float("nan"),
         "recall": 100.0 * tp / nw if nw else float("nan"),
         "precision": rf,
     }
@@ -315,11 +330,13 @@ def _ew_summary(flagged: np.ndarray, withdrew: np.ndarray) -> dict[str, float]:
 def early_warning_summary(ew: pd.DataFrame) -> dict[str, float]:
     """How useful the flag of :func:`early_warning` is.
 
-    ``rate_flagged`` / ``rate_not_flagged`` - percent who withdrew later in each group;
-    ``lift`` = rate_flagged / rate_not_flagged (:func:`metrics.relative_lift`);
-    ``recall`` - percent of later withdrawals that were flagged; ``precision`` - percent of
-    flagged students who withdrew (= rate_flagged); ``flag_share`` - percent flagged.
-    Rates of an empty group are NaN.
+    ``base_rate`` - percent of scored students who withdrew later; ``precision`` - percent
+    of flagged students who withdrew (= ``rate_flagged``); ``recall`` - percent of later
+    withdrawals that were flagged; ``lift`` = precision / base rate (how many times the
+    average student's risk a flagged student has); ``risk_ratio`` = rate_flagged /
+    rate_not_flagged (:func:`metrics.relative_lift`; flagged against the *unflagged*, so
+    always larger than the lift); ``flag_share`` - percent flagged; the counts
+    ``students``, ``flagged`` and ``withdrew_later``. Rates of an empty group are NaN.
     """
     return _ew_summary(ew["flagged"].to_numpy(), ew["withdrew_later"].to_numpy())
 
@@ -340,17 +357,21 @@ def early_warning_tradeoff(lms: pd.DataFrame, window: int = 4) -> pd.DataFrame:
 
 def _ew_parts(summary: Mapping[str, float], tradeoff: pd.DataFrame, min_active_weeks: int, window: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, str]:
     bars = pd.DataFrame({"group": ["flagged", "not flagged"], "percent": [summary["rate_flagged"], summary["rate_not_flagged"]]}).dropna()
-    long = tradeoff.melt(id_vars=["min_active_weeks"], value_vars=["recall", "precision", "flag_share"], var_name="measure", value_name="percent")
+    long = tradeoff.melt(id_vars=["min_active_weeks", "flagged"], value_vars=["recall", "precision", "flag_share"], var_name="measure", value_name="percent")
     long["measure"] = long["measure"].map({"recall": "recall", "precision": "precision", "flag_share": "share flagged"})
     long = long.dropna()
-    mark = pd.DataFrame({"x": [int(min_active_weeks)]})
+    mark = pd.DataFrame({"x": [int(min_active_weeks)], "base": [summary["base_rate"]], "label": [f"base rate {summary['base_rate']:.0f}%"]})
 
     def pct(v: float) -> str:
         return "n/a" if v != v else f"{v:.0f}%"
 
+    first = tradeoff.iloc[0]
+    k = int(first["min_active_weeks"])
     desc = (f"Early warning from the first {window} weeks, flag = active in fewer than {min_active_weeks} of them. "
             f"{pct(summary['flag_share'])} of students flagged; {pct(summary['rate_flagged'])} of flagged students withdrew later "
-            f"versus {pct(summary['rate_not_flagged'])} of the others; the flag catches {pct(summary['recall'])} of later withdrawals.")
+            f"versus {pct(summary['rate_not_flagged'])} of the others (base rate {pct(summary['base_rate'])}, dashed line); the flag "
+            f"catches {pct(summary['recall'])} of later withdrawals. At the strictest threshold (fewer than {k} active "
+            f"week{'' if k == 1 else 's'}) the precision rests on {int(first['flagged'])} flagged students.")
     return bars, long, mark, desc
 
 
@@ -366,10 +387,12 @@ def _ew_layout(bars: Any, long: Any, mark: Any, width: int, height: int) -> alt.
         y=alt.Y("percent:Q", title="percent", scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="bottom"),
                         scale=alt.Scale(domain=["recall", "precision", "share flagged"], range=[charts.PALETTE[2], charts.PALETTE[3], "#999999"])),
-        tooltip=["min_active_weeks:O", "measure:N", alt.Tooltip("percent:Q", format=".1f")],
+        tooltip=["min_active_weeks:O", "measure:N", alt.Tooltip("percent:Q", format=".1f"), alt.Tooltip("flagged:Q", title="students flagged")],
     )
     rule = alt.Chart(mark).mark_rule(strokeDash=[4, 3], color="#444").encode(x="x:O")
-    right = alt.layer(lines, rule).properties(width=width, height=height, title="Catch more, warn more")
+    base = alt.Chart(mark).mark_rule(strokeDash=[2, 2], color="#777").encode(y="base:Q")
+    base_text = alt.Chart(mark).mark_text(align="left", x=4, dy=-6, color="#555").encode(y="base:Q", text="label:N")
+    right = alt.layer(lines, rule, base, base_text).properties(width=width, height=height, title="Catch more, warn more")
     return alt.hconcat(left, right).resolve_scale(color="independent").properties(title="An early-warning flag from the first weeks")
 
 

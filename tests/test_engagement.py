@@ -1,0 +1,80 @@
+"""helpers.education, notebook 07: the open last histogram bin, the early-warning summary
+(lift = precision / base rate, the risk ratio beside it), the trade-off's counts, and the
+learning-outcome helpers used by the lesson's in-view computations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import data, education as ed, metrics
+
+SEEDS = (42, 7, 1, 2023)
+
+
+@pytest.fixture(scope="module", params=SEEDS)
+def seeded(request):
+    return {"lms": data.load("lms_activity", seed=request.param),
+            "assessments": data.load("assessments", seed=request.param)}
+
+
+def test_histogram_last_bin_is_open_and_counts_everyone():
+    values = pd.Series([1.0, 2.0, 3.0, 4.0] * 30 + [500.0, None])
+    h = ed.activity_histogram(values, bins=4)
+    assert h["students"].sum() == 121  # the missing value is dropped, nothing else
+    assert h["open_ended"].tolist() == [False, False, False, True]
+    assert h["above"].iloc[-1] == 1 and h["above"].iloc[:-1].eq(0).all()
+    chart = ed.activity_histogram_chart(h, ed.activity_summary(values))
+    spec = chart.to_dict()
+    assert "also counts the 1 students above" in spec["description"]
+    assert "and more" in str(spec)
+
+
+def test_early_warning_summary_by_hand():
+    # 10 students: 4 flagged (3 withdrew), 6 not flagged (1 withdrew)
+    ew = pd.DataFrame({"flagged": [True] * 4 + [False] * 6,
+                       "withdrew_later": [True, True, True, False, True, False, False, False, False, False]})
+    s = ed.early_warning_summary(ew)
+    assert s["precision"] == pytest.approx(75.0) and s["recall"] == pytest.approx(75.0)
+    assert s["base_rate"] == pytest.approx(40.0)
+    assert s["lift"] == pytest.approx(75.0 / 40.0)          # precision / base rate
+    assert s["risk_ratio"] == pytest.approx(75.0 / (100 / 6))  # flagged vs not flagged
+    assert s["risk_ratio"] > s["lift"]
+
+
+def test_lift_is_precision_over_base_rate(seeded):
+    ew = ed.early_warning(seeded["lms"], 4, 3)
+    s = ed.early_warning_summary(ew)
+    base = 100 * ew["withdrew_later"].mean()
+    precision = 100 * ew.loc[ew["flagged"], "withdrew_later"].mean()
+    assert s["lift"] == pytest.approx(precision / base)
+    assert s["risk_ratio"] == pytest.approx(precision / (100 * ew.loc[~ew["flagged"], "withdrew_later"].mean()))
+    t = ed.early_warning_tradeoff(seeded["lms"], 4)
+    assert (t["flagged"] == [int((ew["active_weeks"] < k).sum()) for k in t["min_active_weeks"]]).all()
+    assert t["base_rate"].nunique() == 1 and t["base_rate"].iloc[0] == pytest.approx(base)
+
+
+def test_early_warning_chart_names_the_strictest_threshold_count(seeded):
+    lms = seeded["lms"]
+    t = ed.early_warning_tradeoff(lms, 4)
+    s = ed.early_warning_summary(ed.early_warning(lms, 4, 3))
+    desc = ed.early_warning_chart(s, t, 3, 4).to_dict()["description"]
+    assert f"rests on {int(t['flagged'].iloc[0])} flagged students" in desc
+    assert f"base rate {s['base_rate']:.0f}%" in desc
+    spec = ed.early_warning_view(lms)(5, 2)
+    assert spec["datasets"]["mark"][0]["base"] == pytest.approx(
+        ed.early_warning_summary(ed.early_warning(lms, 5, 2))["base_rate"])
+
+
+def test_class_gain_equals_plain_pandas(seeded):
+    a = seeded["assessments"]
+    done = a.dropna(subset=["post_score"])
+    means = done.groupby("teaching_mode")[["pre_score", "post_score"]].mean()
+    plain = (means["post_score"] - means["pre_score"]) / (100 - means["pre_score"])
+    g = ed.class_gains(a).set_index("teaching_mode")["hake_gain"]
+    plain.index = plain.index.astype(str)
+    assert np.allclose(g.sort_index(), plain.sort_index())
+    e = ed.mode_effect_sizes(a)
+    assert e["d"] == pytest.approx(metrics.cohens_d(done.loc[done["teaching_mode"] == "interactive", "post_score"],
+                                                    done.loc[done["teaching_mode"] == "traditional", "post_score"]))
