@@ -151,7 +151,7 @@ def teach_to_test(sections: pd.DataFrame, z: float = 3.5, min_gap: float = 0.15)
     return out
 
 
-def section_chart(sections: pd.DataFrame, *, width: int = 360, height: int = 300) -> alt.LayerChart:
+def section_chart(sections: pd.DataFrame, *, width: int = 360, height: int = 300) -> alt.LayerChart | alt.FacetChart:
     """Post-test gain against transfer-test gain per section, with the line where they agree."""
     s = sections.copy()
     if "flagged" not in s.columns:
