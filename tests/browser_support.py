@@ -308,15 +308,15 @@ JS_READY = f"""
 }}
 """
 
-JS_RUN_ALL = f"""
-async () => {{
+JS_RUN_ALL = """
+async () => {
   const app = window.jupyterapp;
   window.__mwRunError = null;
   await app.commands.execute('notebook:clear-all-cell-outputs');
   // resolves only when the run ends: do not wait here
-  app.commands.execute('notebook:restart-run-all').catch(e => {{ window.__mwRunError = String(e); }});
+  app.commands.execute('notebook:restart-run-all').catch(e => { window.__mwRunError = String(e); });
   return true;
-}}
+}
 """
 
 JS_STATE = f"""
@@ -642,3 +642,59 @@ def move_first_slider(page: Any, timeout_s: float = 60) -> SliderMove | None:
             after = again
         time.sleep(0.25)
     return SliderMove(index, readout_before, readout_after, before, after)
+
+
+# --------------------------------------------------------------------------
+# Playing a participant: type an answer into an exercise cell and read the feedback
+# --------------------------------------------------------------------------
+
+JS_FIND_CHECK_CELL = f"""
+(name) => {{
+  const w = ({JS_PANEL})();
+  if (!w) return -1;
+  const re = new RegExp('\\\\b' + name + '\\\\.check\\\\(');
+  return w.content.widgets.findIndex(c => c.model.type === 'code' && re.test(c.model.sharedModel.getSource()));
+}}
+"""
+
+JS_EDIT_CELL = f"""
+(index) => {{
+  const w = ({JS_PANEL})();
+  const nb = w.content;
+  nb.activeCellIndex = index;
+  nb.mode = 'edit';
+  nb.activeCell.editor.focus();
+  return nb.activeCell.model.executionCount;
+}}
+"""
+
+JS_CELL_RESULT = f"""
+(index) => {{
+  const w = ({JS_PANEL})();
+  const cell = w.content.widgets[index];
+  const kernel = w.sessionContext.session && w.sessionContext.session.kernel;
+  return {{
+    count: cell.model.executionCount,
+    running: cell.model.executionState === 'running' || (kernel && kernel.status !== 'idle'),
+    source: cell.model.sharedModel.getSource(),
+    text: cell.outputArea ? (cell.outputArea.node.innerText || '').trim() : '',
+  }};
+}}
+"""
+
+
+def play_exercise(page: Any, index: int, source: str, timeout_s: float = 60) -> dict[str, Any]:
+    """Replace the text of cell ``index`` by typing ``source`` (one line), run it with
+    Shift+Enter, and return the cell's source, execution count and output text."""
+    before = page.evaluate(JS_EDIT_CELL, index)
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.type(source, delay=5)
+    page.keyboard.press("Shift+Enter")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        result = page.evaluate(JS_CELL_RESULT, index)
+        if result["count"] not in (None, before) and not result["running"] and result["text"]:
+            return result
+        time.sleep(0.25)
+    raise TimeoutError(f"cell {index} did not run within {timeout_s:.0f} s: {page.evaluate(JS_CELL_RESULT, index)}")

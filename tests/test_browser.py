@@ -10,7 +10,9 @@ it (``lab/tree/NAME.ipynb``), restarts the kernel and runs all cells, then check
 - every widget output rendered as visible controls;
 - the page asked for nothing outside 127.0.0.1 (every other request is aborted
   and listed);
-- a full-page screenshot is written to test-results/screenshots/NAME.png.
+- a full-page screenshot is written to test-results/screenshots/NAME.png;
+- playing a participant, it types a wrong answer into exercise q1's cell, runs it and
+  reads "Not quite" in the page, then a right one and reads "Correct".
 
 A second test moves a slider in a simulation notebook and checks that the
 widget's output (the re-drawn chart) changes.
@@ -30,6 +32,7 @@ from typing import Any, Iterator
 import pytest
 
 from browser_support import (
+    JS_FIND_CHECK_CELL,
     ROOT,
     LabPage,
     LabServer,
@@ -38,6 +41,7 @@ from browser_support import (
     launch_chromium,
     move_first_slider,
     notebook_paths,
+    play_exercise,
     restart_and_run_all,
     wait_for_charts,
     wait_for_widgets,
@@ -157,6 +161,7 @@ def test_notebook_runs_in_jupyterlab_offline(path: Path, lab_page: LabPage,
             f"{path.name} in JupyterLab ({time.monotonic() - started:.0f} s, screenshot "
             f"test-results/screenshots/{path.stem}.png):\n- " + "\n- ".join(problems)
             + (f"\npage errors: {lab_page.page_errors[:5]}" if lab_page.page_errors else ""))
+        play_participant(page, path.name)
         ok = True
         if path == slider_notebook():  # while it is open: test_moving_a_slider_redraws checks it
             try:
@@ -168,6 +173,23 @@ def test_notebook_runs_in_jupyterlab_offline(path: Path, lab_page: LabPage,
             lab_page.close_notebooks()
         else:
             lab_page.discard()
+
+
+# What a participant types: a wrong answer every kind of exercise rejects, then the right
+# one (for a code exercise the reference function, for a value the expected value).
+WRONG_ANSWER = "q1.check(-987654.321)"
+RIGHT_ANSWER = "q1.check(q1.reference if hasattr(q1, 'reference') else q1.expected_value())"
+
+
+def play_participant(page: Any, name: str) -> None:
+    """Type a wrong, then a right answer into exercise q1 and read the feedback in the page."""
+    index = page.evaluate(JS_FIND_CHECK_CELL, "q1")
+    assert index >= 0, f"{name}: no cell calls q1.check("
+    wrong = play_exercise(page, index, WRONG_ANSWER)
+    assert wrong["source"] == WRONG_ANSWER, f"{name}: typing gave {wrong['source']!r}"
+    assert "Not quite" in wrong["text"], f"{name}: a wrong answer to q1 showed {wrong['text'][:300]!r}"
+    right = play_exercise(page, index, RIGHT_ANSWER)
+    assert "Correct" in right["text"], f"{name}: the right answer to q1 showed {right['text'][:300]!r}"
 
 
 def slider_notebook() -> Path | None:
