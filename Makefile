@@ -9,11 +9,11 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 CONFIG ?= batches/example_class.yml
 OUT    ?= batch-out
 
-.PHONY: help venv lab test unit nbval notebooks data bench batch clean
+.PHONY: help venv lab test lint unit nbval notebooks data bench batch clean
 
 help:
 	@echo "make lab        set up .venv if needed and open JupyterLab on notebook 00"
-	@echo "make test       set up or refresh .venv and run the whole test suite"
+	@echo "make test       set up or refresh .venv, lint (ruff, mypy) and run the whole test suite"
 	@echo "make notebooks  re-execute every notebook in place with default parameters"
 	@echo "make data       regenerate data/*.csv from seed 42"
 	@echo "make bench      run the benchmarks and write docs/benchmarks.md"
@@ -33,9 +33,13 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab $(ROOT_FLAG) notebooks/00_start_here.ipynb
 
-test: $(STAMP)
+test: lint
 	$(PY) -m pytest tests
 	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:randomly notebooks
+
+lint: $(STAMP)
+	$(PY) -m ruff check src tests benchmarks
+	$(PY) -m mypy
 
 unit: $(STAMP)
 	$(PY) -m pytest tests -m "not slow and not browser"

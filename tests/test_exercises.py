@@ -341,7 +341,7 @@ def test_reflection_and_set(capsys):
     assert s.self_test() == []
     assert s.copy_signatures()[0]["kind"] == "number"
     with pytest.raises(AttributeError, match="no exercise named"):
-        s.q9
+        _ = s.q9
     with pytest.raises(ValueError, match="duplicate"):
         ExerciseSet(r, r)
 
