@@ -14,7 +14,7 @@ import pandas as pd
 from . import charts
 from .validate import require_columns
 
-__all__ = ["agent_summary", "target_summary", "target_chart", "target_view"]
+__all__ = ["agent_summary", "target_summary", "target_chart", "target_view", "suspect_chart"]
 
 _NEEDED = ("agent_id", "team", "handle_time_min", "transfers", "resolved_first_contact", "repeat_within_7d", "csat")
 
@@ -162,3 +162,48 @@ def target_view(agents: pd.DataFrame,
         return spec
 
     return view
+
+
+def suspect_chart(agents: pd.DataFrame, fast_below: float, repeats_above: float) -> alt.LayerChart:
+    """Agents' handle time against repeat contacts with the two thresholds of a
+    suspect rule drawn as dashed lines, and the corner where both hold shaded.
+
+    ``fast_below`` (minutes) and ``repeats_above`` (%) are the thresholds; agents in
+    the shaded corner (faster than the first AND more repeats than the second) are
+    drawn as diamonds. Both axes start at zero.
+    """
+    frame = charts.ensure_small(agents[["agent_id", "team", "handle_time_min", "repeat_pct", "fcr_pct"]].copy())
+    hit = (frame["handle_time_min"] < fast_below) & (frame["repeat_pct"] > repeats_above)
+    frame["rule"] = hit.map({True: "both conditions", False: "not both"})
+    x_max = float(max(frame["handle_time_min"].max(), fast_below)) * 1.05
+    y_max = float(max(frame["repeat_pct"].max(), repeats_above)) * 1.1
+    domain = ["both conditions", "not both"]
+    corner = alt.Chart(pd.DataFrame({"x0": [0.0], "x1": [fast_below], "y0": [repeats_above], "y1": [y_max]})).mark_rect(
+        color=charts.PALETTE[5], opacity=0.12).encode(x="x0:Q", x2="x1:Q", y="y0:Q", y2="y1:Q")
+    points = alt.Chart(frame).mark_point(size=70, filled=True).encode(
+        x=alt.X("handle_time_min:Q", title="average handle time (minutes)", scale=alt.Scale(domain=[0, x_max], nice=False)),
+        y=alt.Y("repeat_pct:Q", title="contacts repeated within 7 days (%)", scale=alt.Scale(domain=[0, y_max], nice=False)),
+        color=alt.Color("rule:N", title=None, scale=alt.Scale(domain=domain, range=[charts.PALETTE[5], charts.PALETTE[0]])),
+        shape=alt.Shape("rule:N", title=None, scale=alt.Scale(domain=domain, range=["diamond", "circle"])),
+        tooltip=["agent_id", "team", "handle_time_min", "repeat_pct", "fcr_pct"],
+    )
+    lines = pd.DataFrame({"x": [fast_below], "y": [repeats_above]})
+    v_rule = alt.Chart(lines).mark_rule(strokeDash=[6, 4], color="#444").encode(x="x:Q")
+    h_rule = alt.Chart(lines).mark_rule(strokeDash=[6, 4], color="#444").encode(y="y:Q")
+    labels = alt.Chart(pd.DataFrame({
+        "x": [fast_below, x_max], "y": [y_max, repeats_above],
+        "text": [f"faster than {fast_below:.2f} min", f"more than {repeats_above:.1f}% repeats"],
+        "align": ["right", "right"],
+    })).mark_text(align="right", dx=-4, dy=10, color="#444", fontSize=11).encode(x="x:Q", y="y:Q", text="text:N")
+    n_hit = int(hit.sum())
+    description = (
+        f"Scatter of {len(frame)} agents: average handle time against the share of contacts repeated within "
+        f"7 days, both axes from zero. Dashed lines mark {fast_below:.2f} minutes and {repeats_above:.1f}% "
+        f"repeats; {n_hit} agent{'s' if n_hit != 1 else ''} sit{'s' if n_hit == 1 else ''} in the shaded corner "
+        "where both hold."
+    )
+    return (corner + points + v_rule + h_rule + labels).properties(
+        title=alt.Title("Fast and followed by repeats", subtitle="Each point is one agent; shaded: both conditions of the rule"),
+        description=description, width=480, height=300,
+    )
+
