@@ -47,7 +47,7 @@ def test_registry_matches_schemas() -> None:
         assert gen.__name__ == f"make_{name}"
         assert gen.__doc__, name
         for param, default in data.size_parameters(name).items():
-            assert default is None or isinstance(default, (int, str)), (name, param)
+            assert default is None or isinstance(default, (int, float, str)), (name, param)
 
 
 @pytest.mark.parametrize("name", list(data.DATASETS))
@@ -249,7 +249,7 @@ def test_support_gamers_are_detectable_and_the_rest_is_noise(seed: int) -> None:
     assert 0.70 <= _top2(df["csat"]) <= 0.90
     # other agents differ by no more than sampling noise: league-table ranks are noise
     p = _top2(df.loc[~df["agent_id"].isin(gamers), "csat"])
-    binomial_var = p * (1 - p) / rest["answers"].mean()
+    binomial_var = (p * (1 - p) / rest["answers"]).mean()
     assert rest["top2"].var() < 3 * binomial_var  # 1,000 seeds: at most 2.6
 
 
@@ -284,9 +284,13 @@ def test_accounts_simpson_paradox_and_skewed_profit(seed: int) -> None:
     df = data.load("customer_accounts", seed=seed)
     at_start = df[df["new_this_month"] == 0]  # churn: lost / customers at start of month
     within = at_start.groupby(["segment", "plan"], observed=True)["churned_this_month"].mean().unstack()
-    assert (within["Premier"] < within["Essentials"]).all()
+    assert (within["Essentials"] < within["Premier"]).all()
     pooled = at_start.groupby("plan", observed=True)["churned_this_month"].mean()
-    assert pooled["Premier"] > pooled["Essentials"]
+    assert pooled["Essentials"] > pooled["Premier"]
+    # a plausible plan mix: most small businesses on Essentials, most enterprises on Premier
+    first = df.groupby("customer_id").head(1)
+    premier = (first["plan"] == "Premier").groupby(first["segment"], observed=True).mean()
+    assert 0.15 < premier["SMB"] < 0.40 and premier["Enterprise"] > 0.7
     assert 0.012 < at_start["churned_this_month"].mean() < 0.03
     # CRR = (E - N) / S equals 1 - churn for every month after the first
     m = df.groupby("month").agg(E=("active", "sum"), N=("new_this_month", "sum"),
@@ -297,7 +301,6 @@ def test_accounts_simpson_paradox_and_skewed_profit(seed: int) -> None:
     profit = (df["revenue"] - df["cost_to_serve"]).groupby(df["customer_id"]).sum()
     assert profit.mean() > 2 * profit.median()
     assert 0.03 < (profit < 0).mean() < 0.30
-    first = df.groupby("customer_id").head(1)
     assert first["acquisition_cost"].notna().all()
 
 
@@ -340,9 +343,9 @@ def test_journey_one_moment_of_truth_dominates(seed: int) -> None:
 def test_funnel_base_rates_and_summer_melt(seed: int) -> None:
     df = data.load("enrollment_funnel", seed=seed)
     applied, admitted, deposited = (df[df[c] == 1] for c in ("applied", "admitted", "deposited"))
-    assert 0.62 < applied["admitted"].mean() < 0.72
-    assert 0.29 < admitted["deposited"].mean() < 0.39
-    assert 0.07 < deposited["melted"].mean() < 0.14
+    assert 0.58 < applied["admitted"].mean() < 0.76
+    assert 0.25 < admitted["deposited"].mean() < 0.45
+    assert 0.05 < deposited["melted"].mean() < 0.18
     for group in ("first_generation", "pell"):
         melt = deposited.groupby(group)["melted"].mean()
         assert melt[1] > melt[0] + 0.05, group
@@ -399,8 +402,8 @@ def test_student_terms_cohort_shaping_is_visible(seed: int) -> None:
 def test_lms_outcomes_deadlines_and_early_warning(seed: int) -> None:
     df = data.load("lms_activity", seed=seed)
     results = df.groupby("student_id")["final_result"].first().value_counts(normalize=True)
-    for result, share in data.RESULT_SHARES.items():
-        assert abs(results[result] - share) < 0.01, result
+    for result, share in data.RESULT_SHARES.items():  # around the OULAD-like mix, not on it
+        assert abs(results[result] - share) < 0.12, result
     deadlines = data.planted("lms_activity", seed)["deadline_weeks"]
     is_deadline = np.array([w in deadlines[c] for c, w in zip(df["course_id"], df["week"])])
     assert df.loc[is_deadline, "clicks"].mean() > 1.5 * df.loc[~is_deadline, "clicks"].mean()

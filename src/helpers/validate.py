@@ -627,7 +627,8 @@ _SCHEMA_LIST: list[Schema] = [
                   "institution"),
             _flag("completed", "1 if the student has completed a bachelor's degree at this "
                   "institution by this fall (cumulative)"),
-            _cat("exclusion", "IPEDS allowable exclusion, from the fall after it happened",
+            _cat("exclusion", "IPEDS allowable exclusion, from the fall after it happened (kept if "
+                 "the student re-enrolls after military, foreign aid or church service)",
                  EXCLUSIONS),
             _flag("withdrew_before_census", "1 on the entry row of a student who withdrew "
                   "before the first census date (not in the IPEDS cohort)"),
@@ -647,8 +648,10 @@ _SCHEMA_LIST: list[Schema] = [
             Rule("enrolled", "must be 0 once the student has completed",
                  lambda df: (_f(df, "completed") == 1) & (_f(df, "enrolled") == 1),
                  ("enrolled", "completed")),
-            Rule("enrolled", "must be 0 once an exclusion applies",
-                 lambda df: (df["exclusion"] != "none").to_numpy() & (_f(df, "enrolled") == 1),
+            Rule("enrolled", "must be 0 once death or permanent_disability applies (a student "
+                 "back from service may re-enroll)",
+                 lambda df: df["exclusion"].isin(("death", "permanent_disability")).to_numpy()
+                 & (_f(df, "enrolled") == 1),
                  ("enrolled", "exclusion")),
             Rule("withdrew_before_census", "can be 1 only on the entry row (term_index 0) with "
                  "enrolled 0",
