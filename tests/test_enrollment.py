@@ -1,0 +1,154 @@
+"""helpers.education.enrollment (notebook 06): the funnel statistics (Wilson intervals, the
+pooled two-proportion test, melt by group, conversion by source) by hand, the planted
+patterns the notebook reads over many seeds, and the relabelled what-if."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import charts, data, education as ed
+from helpers.education.enrollment import Z95
+
+MANY_SEEDS = range(20)
+
+
+def test_wilson_interval_by_hand():
+    lo, hi = ed.wilson_interval([0, 5, 10], [10, 10, 10])
+    z2 = Z95**2
+    assert lo[0] == pytest.approx(0.0, abs=1e-12) and hi[0] == pytest.approx(100 * z2 / (10 + z2))
+    assert lo[2] == pytest.approx(100 - hi[0]) and hi[2] == pytest.approx(100.0)
+    assert (lo[1] + hi[1]) / 2 == pytest.approx(50.0)  # symmetric at p = 0.5
+    # a large group: close to p +- 1.96 SE
+    lo, hi = ed.wilson_interval(400, 1000)
+    se = math.sqrt(0.4 * 0.6 / 1000)
+    assert float(lo) == pytest.approx(100 * (0.4 - Z95 * se), abs=0.05)
+    assert float(hi) == pytest.approx(100 * (0.4 + Z95 * se), abs=0.05)
+    nan_lo, _ = ed.wilson_interval(0, 0)
+    assert math.isnan(float(nan_lo))
+    with pytest.raises(ValueError, match="between 0 and its n"):
+        ed.wilson_interval(11, 10)
+
+
+def test_two_proportion_test_by_hand():
+    t = ed.two_proportion_test(30, 100, 15, 100)
+    pooled = 45 / 200
+    se0 = math.sqrt(pooled * (1 - pooled) * (2 / 100))
+    assert t["diff"] == pytest.approx(15.0)
+    assert t["z"] == pytest.approx(0.15 / se0)
+    assert t["p_value"] == pytest.approx(math.erfc(abs(t["z"]) / math.sqrt(2)))
+    se1 = math.sqrt(0.3 * 0.7 / 100 + 0.15 * 0.85 / 100)
+    assert t["lo"] == pytest.approx(100 * (0.15 - Z95 * se1)) and t["hi"] == pytest.approx(100 * (0.15 + Z95 * se1))
+    same = ed.two_proportion_test(10, 50, 20, 100)
+    assert same["z"] == pytest.approx(0.0) and same["p_value"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="both groups"):
+        ed.two_proportion_test(0, 0, 1, 10)
+
+
+def tiny_funnel() -> pd.DataFrame:
+    """Ten depositors (4 Pell, 6 not) and four prospects who never applied (Pell unknown)."""
+    return pd.DataFrame({
+        "source":          ["web"] * 7 + ["referral"] * 7,
+        "inquired":        [1] * 12 + [0, 1],
+        "applied":         [1] * 10 + [0, 0, 0, 0],
+        "admitted":        [1] * 10 + [0, 0, 0, 0],
+        "deposited":       [1] * 10 + [0, 0, 0, 0],
+        "enrolled_census": [0, 1, 1, 1, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0],
+        "pell":            [1, 1, 1, 1, 0, 0, 0, 0, 0, 0, None, None, None, None],
+        "first_generation": [1, 0] * 7,
+    })
+
+
+def test_melt_by_group_and_gap_by_hand():
+    f = tiny_funnel()
+    t = ed.melt_by_group(f, "pell").set_index("group")
+    assert t.loc["Pell", "depositors"] == 4 and t.loc["Pell", "melted"] == 1
+    assert t.loc["not Pell", "depositors"] == 6 and t.loc["not Pell", "melted"] == 1
+    assert t.loc["Pell", "melt"] == pytest.approx(25.0)
+    lo, hi = ed.wilson_interval(1, 4)
+    assert t.loc["Pell", "lo"] == pytest.approx(float(lo)) and t.loc["Pell", "hi"] == pytest.approx(float(hi))
+    g = ed.melt_gap_test(f, "pell")
+    assert g["n_a"] == 4 and g["n_b"] == 6 and g["diff"] == pytest.approx(25.0 - 100 / 6)
+
+
+def test_source_conversion_by_hand():
+    t = ed.source_conversion(tiny_funnel()).set_index("source")
+    assert t.loc["web", "inquiries"] == 7 and t.loc["web", "applications"] == 7
+    assert t.loc["referral", "inquiries"] == 6 and t.loc["referral", "applications"] == 3  # one never inquired
+    assert t.loc["referral", "conversion"] == pytest.approx(50.0)
+    assert list(t.index) == ["web", "referral"]  # highest conversion first
+
+
+@pytest.mark.parametrize("seed", MANY_SEEDS)
+def test_planted_funnel_patterns_hold_for_many_seeds(seed):
+    """What notebook 06 reads (printed from the numbers, so this is a guard, not a promise in the text):
+    with three classes pooled, first-generation and Pell melt gaps clear the two-comparison bar;
+    referrals convert inquiries to applications better than college fairs in a default-size class."""
+    f = data.load("enrollment_funnel", seed=seed)
+    for col in ("first_generation", "pell"):
+        assert ed.melt_gap_test(f, col)["z"] > 2.24, col
+    t = ed.source_conversion(ed.pick_cohort(f, int(f["cohort_year"].max()))).set_index("source")
+    assert t.loc["referral", "lo"] > t.loc["college_fair", "hi"]
+
+
+@pytest.mark.parametrize("seed", MANY_SEEDS)
+def test_other_cohort_has_exclusions_for_many_seeds(seed):
+    """Exercise 4 says the cohort it asks about has allowed exclusions, and ignoring them is a
+    mistake the check can name: guaranteed by the generator at the default size."""
+    from helpers.exercises import nb06
+
+    o = ed.cohort_outcomes(data.load("student_terms", seed=seed))
+    year = nb06.other_cohort(o, 2017)
+    assert year != 2017
+    c = o[(o["cohort_year"] == year) & (o["attendance"] == "full-time") & o["in_cohort"]]
+    assert (c["exclusion_1"] != "none").any()
+    right = ed.cohort_rates(o, year)["retention"]
+    ignored = 100 * c["retained"].mean()
+    assert abs(right - ignored) > nb06.PCT_TOL
+
+
+def test_other_year():
+    from helpers.exercises import nb06
+
+    assert nb06.other_year([2022, 2023, 2024, 2024], 2024) == 2022
+    assert nb06.other_year([2022, 2023], 2022) == 2023
+    assert nb06.other_year([2022], 2022) == 2022
+
+
+def test_selectivity_curve_is_about_this_cohort():
+    o = ed.cohort_outcomes(data.load("student_terms"))
+    curve = ed.selectivity_curve(o, 2017)
+    assert {"kept_share", "kept", "retention", "access_share", "underserved_kept"} <= set(curve.columns)
+    assert "admit_share" not in curve.columns
+    assert curve["kept_share"].between(0.1, 1.0).all()
+    spec = ed.selectivity_chart(curve, kept_share=0.8).to_dict()
+    text = str(spec)
+    assert "share of this cohort kept (%)" in text and "benchmark" not in text
+    assert "Keeping 80%" in spec["description"]
+    with pytest.raises(ValueError, match="fractions"):
+        ed.selectivity_curve(o, 2017, kept_shares=[80])
+
+
+def test_survival_chart_counts_years_since_entry():
+    terms = data.load("student_terms")
+    spec = ed.survival_chart(ed.cohort_survival(terms, 2017)).to_dict()
+    assert "years since entry" in str(spec)
+    assert "One year after entry" in spec["description"] and "Fall 20" not in spec["description"]
+
+
+def test_new_charts_render_with_descriptions():
+    charts.setup()
+    cls = ed.pick_cohort(data.load("enrollment_funnel"), 2024)
+    spec = ed.source_conversion_chart(ed.source_conversion(cls)).to_dict()
+    assert "95% intervals" in spec["description"] and " of " in spec["description"]
+    bundle, _ = charts.render_bundle(spec)
+    assert bundle["text/html"].startswith('<div class="mw-chart"><img')
+
+
+def test_shaping_table_docstring_is_honest_about_all_entrants():
+    doc = ed.cohort_shaping_table.__doc__ or ""
+    assert "cannot flatter" not in doc and "spring" in doc
+    assert np.isfinite(ed.cohort_shaping_table(ed.cohort_outcomes(data.load("student_terms")))["retention_all_entrants"]).all()
