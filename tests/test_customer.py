@@ -459,11 +459,15 @@ def test_charts_have_descriptions():
 def test_lead_lag_text_reads_every_case():
     text = c.lead_lag_text(c.lead_lag(_weekly(), "2024-01-15", outcome_share=10, impact_drop=50, window=1),
                            outcome_share=10, impact_drop=50)
-    assert "week of 2024-01-15, 0 weeks after the release" in text
+    assert "week of 2024-01-15 (0 weeks after the release) and stayed there" in text
+    assert "same weekly value" in text
     assert "no lag can be read" in text  # the impact did not come after the outcome
     never = c.lead_lag(_weekly(), "2024-01-15", outcome_share=90, impact_drop=90, window=1)
     words = c.lead_lag_text(never, outcome_share=90, impact_drop=90)
-    assert "never reached 90%" in words and "never stayed 90%" in words
+    assert "never reached and kept 90%" in words
+    assert "never reached and kept 90% below" in words
+    first = c.lead_lag(_weekly(), "2024-01-15", outcome_share=10, impact_drop=50, window=1, stays=False)
+    assert "for the first time" in c.lead_lag_text(first, outcome_share=10, impact_drop=50)
 
 
 def test_retention_check_by_hand():
@@ -489,8 +493,14 @@ def test_noise_histogram_bins_follow_the_answer_grid():
 
 
 def test_contacts_chart_describes_the_total():
-    spec = c.contacts_chart(c.contacts_avoided(_weekly(), "2024-01-15")).to_dict()
+    spec = c.contacts_chart(_weekly(), "2024-01-15").to_dict()
     assert "an estimated 6 contacts avoided" in spec["description"]
+    rng = {"level": 0.95, "low": 1.0, "high": 11.0}
+    spec = c.contacts_chart(_weekly(), "2024-01-15", rng).to_dict()
+    assert "(95% range 1 to 11)" in spec["description"]
+    # every week is drawn, the pre-release weeks included
+    rows = max(spec["datasets"].values(), key=len)
+    assert len(rows) == 2 * len(_weekly())
 
 
 def test_tiny_samples_give_nan_or_inf_not_errors():
@@ -507,3 +517,81 @@ def test_tiny_samples_give_nan_or_inf_not_errors():
     assert math.isnan(rates.loc["N", "churn_rate"]) and rates.loc["S", "churn_rate"] == pytest.approx(100 / 6)
     table = c.simpson_table(_simpson_accounts().query("not (segment == 'Y' and plan == 'P')"))
     assert c.simpson_summary(table)["better_within"] == {"X": "P"}
+
+
+def test_first_week_reached_stays():
+    w = _weekly().assign(x=[5.0, 1.0, 5.0, 5.0])
+    weeks = w["week"].tolist()
+    assert c.first_week_reached(w, "x", 4) == weeks[0]               # first reached
+    assert c.first_week_reached(w, "x", 4, stays=True) == weeks[2]   # reached and kept
+    assert c.first_week_reached(w.assign(x=[5.0, 5.0, 5.0, 1.0]), "x", 4, stays=True) is None
+    # the same smoothing on both sides of lead_lag: window 2 on the share too
+    ll = c.lead_lag(_weekly(), "2024-01-15", outcome_share=30, impact_drop=50, window=2)
+    # share means: NaN, 0, 10, 40 -> >= 30 from week 4; contacts means: -, 30, 25, 10 -> <= 15 week 4
+    assert ll["outcome_week"] == pd.Timestamp("2024-01-22") and ll["impact_week"] == pd.Timestamp("2024-01-22")
+
+
+def test_avoided_interval_by_hand():
+    w = _weekly()
+    out = c.avoided_interval(w, "2024-01-15")
+    # pre rates 0.2, 0.4: sd = 0.1414; C = 30, J = 2, sum of squares 100 + 400
+    sd = math.sqrt(0.02)
+    se = sd * math.sqrt(30 ** 2 / 2 + 500)
+    assert out["estimate"] == pytest.approx(6.0)
+    assert out["se"] == pytest.approx(se)
+    assert out["low"] == pytest.approx(6.0 - 1.959964 * se, rel=1e-5)
+    assert out["pre_weeks"] == 2 and out["sd_per_100"] == pytest.approx(100 * sd)
+    with pytest.raises(ValueError, match="at least two weeks"):
+        c.avoided_interval(w, "2024-01-08")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_avoided_interval_brackets_the_estimate(seed):
+    u = data.load("product_usage", seed=seed)
+    rel = c.release_week(data.load("release_log", seed=seed))
+    w = c.weekly_adoption(u)
+    out = c.avoided_interval(w, rel)
+    assert out["low"] < out["estimate"] < out["high"]
+    assert out["estimate"] == pytest.approx(c.contacts_avoided(w, rel)["avoided"].sum())
+
+
+def test_exact_interval_known_values():
+    # Clopper-Pearson: 0 of 10 -> upper 1 - 0.025 ** (1 / 10) = 30.85 %; 10 of 10 -> lower 69.15 %
+    assert c.exact_interval(0, 10) == pytest.approx((0.0, 100 * (1 - 0.025 ** 0.1)), abs=1e-6)
+    assert c.exact_interval(10, 10) == pytest.approx((100 * 0.025 ** 0.1, 100.0), abs=1e-6)
+    low, high = c.exact_interval(1, 61)
+    assert 0.0 < low < 100 / 61 < high < 10.0
+    with pytest.raises(ValueError, match="0 <= k <= n"):
+        c.exact_interval(3, 2)
+
+
+def test_survey_comparison_names_both_churn_bases():
+    by = c.survey_comparison(_survey(), "coached_by_agent")
+    # not coached: 6 invited, 5 answered; churned 3 of 6 invited, 2 of 5 respondents
+    assert by.loc[0, "churned"] == 3 and by.loc[0, "churn_next_quarter"] == pytest.approx(50.0)
+    assert by.loc[0, "respondents_churned"] == 2 and by.loc[0, "respondent_churn"] == pytest.approx(40.0)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_mixed_churn_rates_push_cohort_survival_up(seed):
+    r = c.retention_check(data.load("customer_accounts", seed=seed))
+    assert r["mixed"] >= r["compounded_mean"]  # Jensen: (1 - c)^k is convex
+    assert r["observed_low"] <= r["observed"] <= r["observed_high"]
+
+
+def test_new_charts_have_descriptions_and_upright_labels():
+    s = data.load("customer_survey", seed=42)
+    dist = c.rating_distribution(s["csat"], 1, 5)
+    spec = c.rating_chart(dist).to_dict()
+    assert "4 and 5 are coloured" in spec["description"]
+    assert spec["encoding"]["x"]["axis"]["labelAngle"] == 0
+    a = data.load("customer_accounts", seed=42)
+    spec = c.profit_chart(c.profit_by_decile(c.customer_profit(a))).to_dict()
+    assert spec["description"] and spec["encoding"]["x"]["axis"]["labelAngle"] == 0
+    spec = c.response_rate_chart(c.response_rate_by_satisfaction(s)).to_dict()
+    assert spec["description"] and spec["encoding"]["x"]["axis"]["labelAngle"] == 0
+    assert "segment mix" in c.simpson_chart(c.simpson_table(a)).to_dict()["hconcat"][1]["title"]
+    u = data.load("product_usage", seed=42)
+    rel = c.release_week(data.load("release_log", seed=42))
+    spec = c.ratio_chart(c.weekly_adoption(u), rel).to_dict()
+    assert spec["description"] and any(layer.get("mark", {}).get("type") == "text" for layer in spec["layer"])

@@ -9,22 +9,24 @@ Groups of functions
 -------------------
 * **Output, outcome, impact** (``product_usage``, ``release_log``; Seiden, *Outcomes Over
   Output*, 2019): :func:`weekly_adoption`, :func:`adoption_ratio`, :func:`release_week`,
-  :func:`contacts_avoided`, :func:`output_outcome_impact`, :func:`first_week_reached`,
+  :func:`contacts_avoided`, :func:`avoided_interval`, :func:`output_outcome_impact`, :func:`first_week_reached`,
   :func:`lead_lag`, :func:`lead_lag_text`, :func:`adoption_summary`; charts
-  :func:`chain_chart`, :func:`contacts_chart` and :func:`adoption_chart`, the last redrawn by
+  :func:`chain_chart`, :func:`ratio_chart`, :func:`contacts_chart` and :func:`adoption_chart`, the last redrawn by
   the widget callback that :func:`adoption_view` returns.
 * **Moments of truth** (``customer_journey``; Seybold): :func:`moment_churn_lift`,
   :func:`biggest_lift_moment`, :func:`lift_chart`.
-* **Survey metrics and their traps** (``customer_survey``): :func:`rating_distribution`,
+* **Survey metrics and their traps** (``customer_survey``): :func:`rating_distribution`, :func:`rating_chart`,
   :func:`csat_by`, :func:`nps_table`, :func:`pooled_vs_mean_nps`, :func:`nps_points`,
   :func:`nps_sample_estimates`, :func:`nps_noise_table`, :func:`nonresponse_comparison`,
-  :func:`response_rate_by_satisfaction`, :func:`survey_comparison`, :func:`survey_scenarios`;
+  :func:`response_rate_by_satisfaction`, :func:`response_rate_chart`, :func:`survey_comparison`, :func:`survey_scenarios`;
   the chart :func:`nps_noise_chart`, redrawn by the widget callback that
   :func:`nps_noise_view` returns.
-* **Retention, churn, profit, CLV** (``customer_accounts``): :func:`churn_by`,
+* **Retention, churn, profit, CLV** (``customer_accounts``, module ``accounts``): :func:`churn_by`,
   :func:`monthly_customers`, :func:`cohort_survival`, :func:`retention_check`,
-  :func:`customer_profit`, :func:`profit_by_decile`, :func:`clv_by_segment`,
+  :func:`customer_profit`, :func:`profit_by_decile`, :func:`profit_chart`, :func:`clv_by_segment`,
   :func:`simpson_table`, :func:`simpson_summary`, :func:`simpson_chart`.
+
+:func:`exact_interval` gives a Clopper-Pearson interval for a proportion.
 
 Percentages are in percent (0-100) like the rates of :mod:`helpers.metrics`; churn passed on
 to :func:`helpers.metrics.annual_retention` is divided by 100 first.
@@ -36,14 +38,23 @@ from ._common import (
     JOURNEY_MOMENTS,
     SATISFACTION_ROW,
 )
-from .customer_metrics import (
-    NOISE_SIZES,
+from ._common import exact_interval
+from .accounts import (
     churn_by,
     clv_by_segment,
     cohort_survival,
-    csat_by,
     customer_profit,
     monthly_customers,
+    profit_by_decile,
+    profit_chart,
+    retention_check,
+    simpson_chart,
+    simpson_summary,
+    simpson_table,
+)
+from .customer_metrics import (
+    NOISE_SIZES,
+    csat_by,
     nonresponse_comparison,
     nps_noise_chart,
     nps_noise_table,
@@ -52,13 +63,10 @@ from .customer_metrics import (
     nps_sample_estimates,
     nps_table,
     pooled_vs_mean_nps,
-    profit_by_decile,
+    rating_chart,
     rating_distribution,
     response_rate_by_satisfaction,
-    retention_check,
-    simpson_chart,
-    simpson_summary,
-    simpson_table,
+    response_rate_chart,
     survey_comparison,
     survey_scenarios,
 )
@@ -67,6 +75,7 @@ from .outcomes import (
     adoption_ratio,
     adoption_summary,
     adoption_view,
+    avoided_interval,
     biggest_lift_moment,
     chain_chart,
     contacts_avoided,
@@ -77,6 +86,7 @@ from .outcomes import (
     lift_chart,
     moment_churn_lift,
     output_outcome_impact,
+    ratio_chart,
     release_week,
     weekly_adoption,
 )
@@ -84,17 +94,20 @@ from .outcomes import (
 __all__ = [
     "JOURNEY_MOMENTS",
     "SATISFACTION_ROW",
+    "exact_interval",
     # output, outcome, impact
     "release_week",
     "weekly_adoption",
     "adoption_ratio",
     "contacts_avoided",
+    "avoided_interval",
     "output_outcome_impact",
     "first_week_reached",
     "lead_lag",
     "adoption_summary",
     "lead_lag_text",
     "chain_chart",
+    "ratio_chart",
     "contacts_chart",
     "adoption_chart",
     "adoption_view",
@@ -104,6 +117,7 @@ __all__ = [
     "lift_chart",
     # survey metrics
     "rating_distribution",
+    "rating_chart",
     "csat_by",
     "nps_table",
     "pooled_vs_mean_nps",
@@ -115,6 +129,7 @@ __all__ = [
     "nps_noise_view",
     "nonresponse_comparison",
     "response_rate_by_satisfaction",
+    "response_rate_chart",
     "survey_comparison",
     "survey_scenarios",
     # accounts
@@ -124,6 +139,7 @@ __all__ = [
     "retention_check",
     "customer_profit",
     "profit_by_decile",
+    "profit_chart",
     "clv_by_segment",
     "simpson_table",
     "simpson_summary",

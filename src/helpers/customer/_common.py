@@ -1,6 +1,8 @@
 """Small private helpers shared by the modules of this package."""
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -43,3 +45,43 @@ def _week(value: Any) -> pd.Timestamp:
         raise ValueError(f"week must be a date such as '2024-03-04'; got {value!r}") from None
 
 
+def _log_pmf(n: int, p: float) -> np.ndarray:
+    j = np.arange(n + 1, dtype="float64")
+    lg = np.vectorize(math.lgamma)
+    return (lg(n + 1.0) - lg(j + 1.0) - lg(n - j + 1.0)) + j * math.log(p) + (n - j) * math.log1p(-p)
+
+
+def _bisect(f: Callable[[float], float], target: float) -> float:
+    """p in (0, 1) with f(p) = target for an increasing f (60 halvings: 1e-18 wide)."""
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if f(mid) < target:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def exact_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Clopper-Pearson ("exact") interval for a proportion k / n, in percent.
+
+    The lower end is the p at which P(X >= k) = (1 - level) / 2 for X ~ Binomial(n, p), the
+    upper end the p at which P(X <= k) = (1 - level) / 2 (Clopper & Pearson, Biometrika,
+    1934). It never falls outside 0-100 % and keeps its coverage for small n or k near 0,
+    where the normal approximation fails. Raises ValueError unless 0 <= k <= n and n >= 1.
+    """
+    k, n = int(k), int(n)
+    if n < 1 or not 0 <= k <= n:
+        raise ValueError(f"need 0 <= k <= n and n >= 1; got k={k}, n={n}")
+    tail = (1.0 - level) / 2.0
+
+    def at_least_k(p: float) -> float:  # increasing in p
+        return float(np.exp(_log_pmf(n, p)[k:]).sum())
+
+    def more_than_k(p: float) -> float:  # 1 - P(X <= k), increasing in p
+        return float(np.exp(_log_pmf(n, p)[k + 1:]).sum())
+
+    low = 0.0 if k == 0 else _bisect(at_least_k, tail)
+    high = 1.0 if k == n else _bisect(more_than_k, 1.0 - tail)
+    return 100.0 * low, 100.0 * high

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from statistics import NormalDist
 from typing import Any, Literal
 
 import altair as alt
@@ -110,6 +111,40 @@ def contacts_avoided(weekly: pd.DataFrame, release: Any) -> pd.DataFrame:
     return post
 
 
+def avoided_interval(weekly: pd.DataFrame, release: Any, level: float = 0.95) -> dict[str, Any]:
+    """A range for the total contacts avoided (:func:`contacts_avoided`), from week-to-week noise.
+
+    With J pre-release weeks of rates r_j = contacts_j / customers_j, b their pooled rate and
+    s = sd(r_j) (the week-to-week spread), the estimate A = sum_t (b customers_t - contacts_t)
+    over the post-release weeks t has two sources of noise: the baseline b is the mean of only
+    J noisy weeks (variance about s^2 / J, times C^2 with C = sum_t customers_t), and each
+    post-release week swings by as much as the pre-release weeks did (variance s^2
+    customers_t^2 each). SE = s sqrt(C^2 / J + sum_t customers_t^2); the range is A -/+ z SE
+    (normal approximation). It assumes independent weeks and the same spread after the
+    release; it says nothing about other causes of the change (no control group). Returns
+    ``estimate``, ``low``, ``high``, ``se``, ``level``, ``pre_weeks`` and
+    ``sd_per_100`` (s per 100 customers). Needs at least two pre-release weeks.
+    """
+    _require(weekly, ("week", "customers", "contacts"), "weekly")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1 (95% -> 0.95); got {level!r}")
+    rel = _week(release)
+    pre = weekly.loc[weekly["week"] < rel]
+    post = weekly.loc[weekly["week"] >= rel]
+    if len(pre) < 2:
+        raise ValueError(f"need at least two weeks before the release ({rel:{_DATE_FMT}}) to "
+                         f"measure the week-to-week spread; found {len(pre)}")
+    b = float(pre["contacts"].sum()) / float(pre["customers"].sum())
+    rates = pre["contacts"].to_numpy(dtype="float64") / pre["customers"].to_numpy(dtype="float64")
+    sd = float(np.std(rates, ddof=1))
+    cust = post["customers"].to_numpy(dtype="float64")
+    estimate = float(b * cust.sum() - post["contacts"].sum())
+    se = sd * float(np.sqrt(cust.sum() ** 2 / len(pre) + (cust ** 2).sum()))
+    z = NormalDist().inv_cdf(0.5 + level / 2)
+    return {"estimate": estimate, "low": estimate - z * se, "high": estimate + z * se, "se": se,
+            "level": float(level), "pre_weeks": int(len(pre)), "sd_per_100": 100.0 * sd}
+
+
 def output_outcome_impact(release_log: pd.DataFrame, weekly: pd.DataFrame) -> pd.DataFrame:
     """Seiden's chain, week by week, in long form for :func:`chain_chart`.
 
@@ -147,27 +182,32 @@ def first_week_reached(
     direction: Literal["above", "below"] = "above",
     window: int = 1,
     after: Any = None,
+    stays: bool = False,
 ) -> pd.Timestamp | None:
     """First week whose ``column`` (trailing mean over ``window`` weeks) reaches ``threshold``.
 
     "Reaches" is ``>= threshold`` for ``direction="above"`` and ``<= threshold`` for
     ``"below"``. The trailing mean of week t averages weeks t - window + 1 .. t, which damps
-    week-to-week noise. Only weeks on or after ``after`` count. Returns None when the
-    threshold is never reached.
+    week-to-week noise (and is known in week t, not earlier). Only weeks on or after
+    ``after`` count. With ``stays=True`` the week returned is the first from which the
+    smoothed value meets the threshold in *every* later week of the data ("reached and
+    stayed"), not merely the first week it did so. Returns None when no week qualifies.
     """
     _require(weekly, ("week", column), "weekly")
     if direction not in ("above", "below"):
         raise ValueError(f"direction must be 'above' or 'below'; got {direction!r}")
     if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
         raise ValueError(f"window must be a positive integer; got {window!r}")
-    w = weekly.sort_values("week")
+    w = weekly.sort_values("week").reset_index(drop=True)
     smooth = w[column].astype("float64").rolling(window, min_periods=window).mean()
-    hit = smooth >= threshold if direction == "above" else smooth <= threshold
+    hit = (smooth >= threshold if direction == "above" else smooth <= threshold).to_numpy(copy=True)
     if after is not None:
-        hit &= w["week"] >= _week(after)
+        hit &= (w["week"] >= _week(after)).to_numpy()
+    if stays:  # true from week t on only if true in t and every later week
+        hit = np.logical_and.accumulate(hit[::-1])[::-1]
     if not hit.any():
         return None
-    return pd.Timestamp(w.loc[hit.idxmax(), "week"])
+    return pd.Timestamp(w.loc[int(np.argmax(hit)), "week"])
 
 
 def _weeks_between(a: pd.Timestamp | None, b: pd.Timestamp | None) -> int | None:
@@ -183,27 +223,31 @@ def lead_lag(
     outcome_share: float = 10.0,
     impact_drop: float = 20.0,
     window: int = 3,
+    stays: bool = True,
 ) -> dict[str, Any]:
     """How long the outcome (adoption) leads the impact (fewer contacts).
 
-    * outcome week: first week on or after the release with ``new_path_share >=
-      outcome_share`` percent;
-    * impact week: first week on or after the release whose trailing ``window``-week mean of
-      contacts per 100 customers is at least ``impact_drop`` percent below the pre-release
-      baseline (see :func:`contacts_avoided`).
+    Both series get the same treatment, so the method does not build a lag of its own: a
+    trailing ``window``-week mean, and (with ``stays``) the first week from which that mean
+    stays past its threshold until the end of the data (:func:`first_week_reached`).
+
+    * outcome week: the smoothed ``new_path_share`` is at least ``outcome_share`` percent;
+    * impact week: the smoothed contacts per 100 customers are at least ``impact_drop``
+      percent below the pre-release baseline (see :func:`contacts_avoided`).
 
     Adoption is a leading indicator: it moves first and can be watched weekly; contacts are
-    the lagging impact. Returns a dict with ``release``, ``outcome_week``, ``impact_week``
-    (Timestamps or None), ``baseline_per_100``, ``impact_level`` (the contacts-per-100 level
-    that counts as moved), ``window`` and the gaps in weeks ``release_to_outcome``,
+    the lagging impact. Returns a dict with ``release``, ``outcome_week``, ``impact_week``,
+    ``baseline_per_100``, ``impact_level`` (the contacts-per-100 level that counts as
+    moved), ``window``, ``stays`` and the gaps in weeks ``release_to_outcome``,
     ``outcome_to_impact``, ``release_to_impact`` (None when a week is not reached).
     """
     rel = _week(release)
     baseline = contacts_avoided(weekly, rel).attrs["baseline_per_100"]
     level = baseline * (1.0 - impact_drop / 100.0)
-    outcome_week = first_week_reached(weekly, "new_path_share", outcome_share, after=rel)
+    outcome_week = first_week_reached(weekly, "new_path_share", outcome_share, window=window,
+                                      after=rel, stays=stays)
     impact_week = first_week_reached(weekly, "contacts_per_100", level, direction="below",
-                                     window=window, after=rel)
+                                     window=window, after=rel, stays=stays)
     return {
         "release": rel,
         "outcome_week": outcome_week,
@@ -211,6 +255,7 @@ def lead_lag(
         "baseline_per_100": baseline,
         "impact_level": level,
         "window": int(window),
+        "stays": bool(stays),
         "release_to_outcome": _weeks_between(rel, outcome_week),
         "outcome_to_impact": _weeks_between(outcome_week, impact_week),
         "release_to_impact": _weeks_between(rel, impact_week),
@@ -221,19 +266,26 @@ def lead_lag_text(result: dict[str, Any], outcome_share: float = 10.0, impact_dr
     """Plain sentences for a :func:`lead_lag` result (weeks not reached are said so)."""
     rel = result["release"]
     out, imp = result["outcome_week"], result["impact_week"]
-    lines = [f"Release: week of {rel:{_DATE_FMT}}."]
+    window = result["window"]
+    mean = f"{window}-week average" if window > 1 else "weekly value"
+    stays = bool(result.get("stays", False))
+    kept = " and stayed there to the last week" if stays else " for the first time"
+    never = "never reached and kept" if stays else "never reached"
+    lines = [f"Release: week of {rel:{_DATE_FMT}}. Both series use the same {mean}."]
     if out is None:
-        lines.append(f"Outcome: the new path never reached {outcome_share:g}% of customers.")
+        lines.append(f"Outcome: the share of customers on the new path ({mean}) {never} "
+                     f"{outcome_share:g}% in these weeks.")
     else:
-        lines.append(f"Outcome: {outcome_share:g}% of customers on the new path in the week of "
-                     f"{out:{_DATE_FMT}}, {result['release_to_outcome']} weeks after the release.")
+        lines.append(f"Outcome: the share of customers on the new path ({mean}) reached "
+                     f"{outcome_share:g}% in the week of {out:{_DATE_FMT}} ({result['release_to_outcome']} "
+                     f"weeks after the release){kept}.")
+    level = (f"{impact_drop:g}% below the pre-release {result['baseline_per_100']:.1f}, "
+             f"i.e. {result['impact_level']:.1f} or fewer")
     if imp is None:
-        lines.append(f"Impact: contacts per 100 customers never stayed {impact_drop:g}% below the "
-                     f"pre-release {result['baseline_per_100']:.1f} in these weeks.")
+        lines.append(f"Impact: contacts per 100 customers ({mean}) {never} {level} in these weeks.")
     else:
-        lines.append(f"Impact: contacts per 100 customers {impact_drop:g}% below the pre-release "
-                     f"{result['baseline_per_100']:.1f} ({result['window']}-week average) in the week of "
-                     f"{imp:{_DATE_FMT}}, {result['release_to_impact']} weeks after the release.")
+        lines.append(f"Impact: contacts per 100 customers ({mean}) fell to {level} in the week of "
+                     f"{imp:{_DATE_FMT}} ({result['release_to_impact']} weeks after the release){kept}.")
     lag = result["outcome_to_impact"]
     if lag is not None and lag > 0:
         lines.append(f"The outcome led the impact by {lag} weeks.")
@@ -261,38 +313,76 @@ def adoption_summary(weekly: pd.DataFrame, release: Any, threshold: float) -> st
             f"(before the release: {baseline:.1f}).")
 
 
+def _release_marks(release: pd.Timestamp, label: bool = True) -> alt.LayerChart | alt.Chart:
+    """A dashed vertical line at the release week, labelled "release" at the top."""
+    rel = pd.DataFrame({"week": [release], "label": ["release"]})
+    rule = alt.Chart(rel).mark_rule(strokeDash=[6, 4], color="#444").encode(x="week:T")
+    if not label:
+        return rule
+    text = (alt.Chart(rel).mark_text(align="left", baseline="top", dx=4, y=2, color="#444")
+            .encode(x="week:T", text="label:N"))
+    return rule + text
+
+
 def chain_chart(chain: pd.DataFrame, release: Any) -> alt.VConcatChart:
     """Three stacked panels (output, outcome, impact) over the same weeks, with the release
-    marked by a dashed line. ``chain`` is the output of :func:`output_outcome_impact`."""
+    marked by a labelled dashed line. ``chain`` is the output of :func:`output_outcome_impact`."""
     _require(chain, ("week", "layer", "measure", "value"), "chain")
-    rel = pd.DataFrame({"week": [_week(release)]})
-    titles = {
-        "1 Output": "Output: what the team shipped",
-        "2 Outcome": "Outcome: customers on the new path (%)",
-        "3 Impact": "Impact: support contacts per 100 customers",
+    rel = _week(release)
+    panels_spec = {
+        "1 Output": ("Output: what the team shipped (running totals)", "items shipped so far"),
+        "2 Outcome": ("Outcome: customers on the new path", "% of customers"),
+        "3 Impact": ("Impact: support contacts", "contacts per 100 customers"),
     }
     panels = []
-    for layer, title in titles.items():  # three panels, not rows
+    for layer, (title, y_title) in panels_spec.items():  # three panels, not rows
         part = chain.loc[chain["layer"] == layer]
         legend = alt.Legend(orient="top", labelLimit=400) if layer == "1 Output" else None
         lines = (
             alt.Chart(part)
             .mark_line()
             .encode(
-                x=alt.X("week:T", title=None, axis=alt.Axis(format="%d %b", tickCount=8)),
-                y=alt.Y("value:Q", title=None),
+                x=alt.X("week:T", title="week" if layer == "3 Impact" else None,
+                        axis=alt.Axis(format="%d %b", tickCount=8)),
+                y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=True)),
                 color=alt.Color("measure:N", title=None, legend=legend),
             )
         )
-        rule = alt.Chart(rel).mark_rule(strokeDash=[6, 4], color="#444").encode(x="week:T")
-        panels.append((lines + rule).properties(title=title, width=520, height=130))
+        panels.append((lines + _release_marks(rel)).properties(title=title, width=520, height=130))
     return (
         alt.vconcat(*panels)
         .resolve_scale(color="independent")
         .properties(description=(
-            "Three panels over the same weeks with the release marked: output (articles and "
-            "features shipped) jumps at the release; the share of customers on the new path "
-            "rises slowly; support contacts per 100 customers fall only weeks later."))
+            f"Three panels over the same weeks with the release ({rel:{_DATE_FMT}}) marked by a "
+            "dashed line: the output running totals climb more steeply from the release (a "
+            "change of slope); the share of customers on the new path rises slowly; support "
+            "contacts per 100 customers fall only weeks later."))
+    )
+
+
+def ratio_chart(weekly: pd.DataFrame, release: Any) -> alt.LayerChart | alt.FacetChart:
+    """The weekly adoption ratio (new-path users / old-path users) with a labelled dashed
+    line at 1 (as many on the new path as on the old) and the labelled release week. The
+    parity label sits at the left, over the pre-release weeks where the ratio is 0, so it
+    never overprints the line."""
+    _require(weekly, ("week", "adoption_ratio"), "weekly")
+    rel = _week(release)
+    frame = weekly[["week", "adoption_ratio"]]
+    line = alt.Chart(frame).mark_line(point=True).encode(
+        alt.X("week:T", title="week", axis=alt.Axis(format="%d %b")),
+        alt.Y("adoption_ratio:Q", title="new-path users / old-path users", scale=alt.Scale(zero=True)),
+    )
+    parity = pd.DataFrame({"y": [1.0], "week": [weekly["week"].min()],
+                           "label": ["1: as many on each path"]})
+    rule = alt.Chart(parity).mark_rule(strokeDash=[2, 3], color="#444").encode(y="y:Q")
+    text = (alt.Chart(parity).mark_text(align="left", baseline="bottom", dy=-4, color="#444")
+            .encode(x="week:T", y="y:Q", text="label:N"))
+    return alt.layer(line, rule, text, _release_marks(rel)).properties(
+        title="Adoption ratio: customers on the new path per customer on the old path",
+        width=480, height=240,
+        description=("Line chart of the weekly adoption ratio (new-path users divided by "
+                     "old-path users), zero before the release and rising afterwards; a dotted "
+                     "line marks a ratio of 1 and a dashed line the release week."),
     )
 
 
@@ -305,37 +395,51 @@ def _adoption_title(weekly: pd.DataFrame, release: pd.Timestamp, threshold: floa
     return title, description
 
 
-def contacts_chart(avoided: pd.DataFrame) -> alt.Chart:
-    """Contacts expected at the pre-release rate against actual contacts, week by week, from
-    the release on (``avoided`` is :func:`contacts_avoided` output); the gap between the
-    lines is the estimate of contacts avoided."""
-    _require(avoided, ("week", "expected_contacts", "contacts"), "avoided")
-    names = {"expected_contacts": "expected at the pre-release rate", "contacts": "actual"}
-    frame = avoided[["week", *names]].melt(id_vars="week", var_name="series", value_name="per_week")
+def contacts_chart(weekly: pd.DataFrame, release: Any, interval: dict[str, Any] | None = None
+                   ) -> alt.LayerChart | alt.FacetChart:
+    """Weekly support contacts over the whole window against the contacts expected at the
+    pre-release rate, the avoided contacts shaded after the release.
+
+    The pre-release weeks show how far single weeks swing around the baseline (the noise in
+    the estimate); the shaded band between the expected and the actual line from the release
+    on adds up to the estimate of :func:`contacts_avoided` (a week where actual contacts
+    exceed the expected ones counts against it). ``interval`` (from :func:`avoided_interval`)
+    puts the range into the description.
+    """
+    _require(weekly, ("week", "customers", "contacts"), "weekly")
+    rel = _week(release)
+    avoided = contacts_avoided(weekly, rel)
+    rate = avoided.attrs["baseline_per_100"] / 100.0
+    names = {"expected": "expected at the pre-release rate", "contacts": "actual"}
+    wide = pd.DataFrame({"week": weekly["week"], "expected": rate * weekly["customers"].astype("float64"),
+                         "contacts": weekly["contacts"].astype("float64")})
+    frame = wide.melt(id_vars="week", var_name="series", value_name="per_week")
     frame["series"] = frame["series"].map(names)
-    total = float(avoided["expected_contacts"].sum() - avoided["contacts"].sum())
-    return (
-        alt.Chart(frame)
-        .mark_line(point=True)
-        .encode(
-            alt.X("week", type="temporal", title="week", axis=alt.Axis(format="%d %b")),
-            alt.Y("per_week", type="quantitative", title="support contacts per week",
-                  scale=alt.Scale(zero=True)),
-            alt.Color("series", type="nominal", title=None, sort=list(names.values()),
-                      legend=alt.Legend(orient="top", labelLimit=400)),
-            alt.StrokeDash("series", type="nominal", sort=list(names.values()), legend=None),
-        )
-        .properties(
-            title="Support contacts after the release: expected at the old rate vs actual",
-            width=480, height=240,
-            description=(f"Two lines from the release week on: support contacts expected at the "
-                         f"pre-release rate and contacts that actually came in. The gap adds up "
-                         f"to an estimated {total:.0f} contacts avoided."),
-        )
+    order = list(names.values())
+    lines = alt.Chart(frame).mark_line(point=True).encode(
+        alt.X("week", type="temporal", title="week", axis=alt.Axis(format="%d %b")),
+        alt.Y("per_week", type="quantitative", title="support contacts per week", scale=alt.Scale(zero=True)),
+        alt.Color("series", type="nominal", title=None, sort=order,
+                  legend=alt.Legend(orient="top", labelLimit=400)),
+        alt.StrokeDash("series", type="nominal", sort=order, legend=None),
+    )
+    band = alt.Chart(wide.loc[wide["week"] >= rel]).mark_area(opacity=0.25, color="#009E73").encode(
+        alt.X("week", type="temporal"), alt.Y("expected", type="quantitative"), alt.Y2("contacts"))
+    total = float(avoided["avoided"].sum())
+    words = (f"an estimated {total:.0f} contacts avoided" if interval is None else
+             f"an estimated {total:.0f} contacts avoided ({100 * interval['level']:.0f}% range "
+             f"{interval['low']:.0f} to {interval['high']:.0f})")
+    return alt.layer(band, lines, _release_marks(rel)).properties(
+        title="Support contacts per week: expected at the pre-release rate vs actual",
+        width=480, height=240,
+        description=(f"Two lines over all weeks: support contacts expected at the pre-release rate "
+                     f"and contacts that actually came in; before the release ({rel:{_DATE_FMT}}) "
+                     f"the actual line swings around the expected one, after it the shaded gap "
+                     f"adds up to {words}."),
     )
 
 
-def adoption_chart(weekly: pd.DataFrame, release: Any, threshold: float = 30.0) -> alt.LayerChart:
+def adoption_chart(weekly: pd.DataFrame, release: Any, threshold: float = 30.0) -> alt.LayerChart | alt.FacetChart:
     """The new-path share by week, a dashed line at ``threshold`` percent and a vertical
     line at the first week on or after the release that reaches it.
 
@@ -367,7 +471,7 @@ def adoption_chart(weekly: pd.DataFrame, release: Any, threshold: float = 30.0) 
         .encode(alt.X("week", type="temporal"))
     )
     title, description = _adoption_title(weekly, rel, float(threshold))
-    return alt.layer(line, hline, marker).add_params(param).properties(
+    return alt.layer(line, hline, marker, _release_marks(rel)).add_params(param).properties(
         title=title, description=description, width=480, height=240)
 
 
@@ -460,7 +564,7 @@ def biggest_lift_moment(table: pd.DataFrame) -> str:
     return str(moments.loc[moments["lift"].idxmax(), "moment"])
 
 
-def lift_chart(table: pd.DataFrame) -> alt.LayerChart:
+def lift_chart(table: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
     """Horizontal bars of churn lift per moment (largest first) with a reference line at 1
     (no difference); the satisfaction row is drawn in a second colour."""
     _require(table, ("moment", "stage", "lift"), "table")

@@ -1,196 +1,471 @@
 """Self-checks for notebook 05, customer metrics.
 
 Every expected answer is computed from the data the notebook loaded (any seed, size or data
-folder). Known mistakes are listed only when they give a different answer on this data.
+folder). The learner writes ``top_two_box`` and ``nps`` as functions (checked on this run's
+answers and on edge cases), then computes slices the notebook does not print: a month's
+retention from S, N and E, one segment's 12-month retention, median profit and CSAT of
+unresolved cases, a CLV sensitivity and a mix-standardised churn.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from helpers import customer, metrics
-from helpers.exercises import Exercise, ExerciseSet, Reflection, members, number
-from helpers.exercises.nb04 import distinct_mistakes
+from .. import customer, metrics
+from . import Case, CodeExercise, Exercise, ExerciseSet, Prediction, Reflection, number
 
-__all__ = ["exercises"]
+__all__ = ["exercises", "top_two_box", "nps", "month_retention", "question_month", "standardised_churn"]
 
-SEGMENT = "Enterprise"
+#: Segments the exercises ask about (each falls back to the largest segment when absent).
+RETENTION_SEGMENT = "SMB"
+PROFIT_SEGMENT = "Mid-market"
+CLV_SEGMENT = "Enterprise"
+CSAT_SEGMENT = "SMB"
+#: How far churn rises in the CLV sensitivity exercise, in percentage points.
+CHURN_RISE = 0.5
 
 
-def _q1(survey: pd.DataFrame) -> Exercise:
-    scores = survey["csat"].dropna().astype("int64")
-    expected = metrics.csat(scores)
-    compare = number(abs_tol=0.1, decimals=1)
-    mistakes = distinct_mistakes(compare, expected, [
-        ("the mean score", lambda: float(scores.mean()),
-         "CSAT is the percent of answers that are 4 or 5, not the average rating."),
-        ("the mean score as a percent of 5", lambda: float(100 * scores.mean() / 5),
-         "dividing the mean by 5 still averages; count the 4s and 5s instead."),
-        ("the share of 5s only", lambda: float(100 * (scores == 5).mean()),
-         "top-two-box counts both 4 and 5."),
-        ("everyone invited in the denominator", lambda: float(100 * (scores >= 4).sum() / len(survey)),
-         "CSAT is computed over the customers who answered the question."),
-    ])
-    return Exercise(
+def _pick(values: pd.Series, wanted: str) -> str:
+    present = values.astype(str).value_counts()
+    return wanted if wanted in present.index else str(present.index[0])
+
+
+# ----------------------------------------------------------------------------- q1, q2 (code)
+
+
+def top_two_box(scores: pd.Series, scale: int = 5) -> float:
+    """Percent of the answers in the top two boxes (scale - 1 or scale), missing answers dropped."""
+    answered = pd.Series(scores, dtype="float64").dropna()
+    return 100 * float((answered >= scale - 1).mean())
+
+
+def _t2b_mean(scores: pd.Series, scale: int = 5) -> float:
+    return float(pd.Series(scores, dtype="float64").mean())
+
+
+def _t2b_fives(scores: pd.Series, scale: int = 5) -> float:
+    s = pd.Series(scores, dtype="float64").dropna()
+    return 100 * float((s == scale).mean())
+
+
+def _t2b_missing_counted(scores: pd.Series, scale: int = 5) -> float:
+    s = pd.Series(scores, dtype="float64")
+    return 100 * float((s >= scale - 1).sum()) / len(s)
+
+
+def _t2b_fixed_four(scores: pd.Series, scale: int = 5) -> float:
+    s = pd.Series(scores, dtype="float64").dropna()
+    return 100 * float((s >= 4).mean())
+
+
+def _t2b_fraction(scores: pd.Series, scale: int = 5) -> float:
+    return top_two_box(scores, scale) / 100
+
+
+def _q1(respondents: pd.DataFrame) -> CodeExercise:
+    def cases() -> list[Case]:
+        return [
+            Case(args=(respondents["csat"],), label="this run's CSAT answers"),
+            Case(args=(pd.Series([5, None, 4, 2, None]),), label="missing answers",
+                 why="a missing answer is not an unhappy one: drop it before taking the share."),
+            Case(args=(pd.Series([7, 6, 5, 4, 1]),), kwargs={"scale": 7}, label="a 7-point scale",
+                 why="on a 1-7 scale the top two boxes are 6 and 7: use scale - 1."),
+            Case(args=(pd.Series([3, 3, 2]),), label="nobody satisfied",
+                 why="no answer of 4 or 5 gives 0%."),
+        ]
+
+    return CodeExercise(
         "q1",
-        "What is the CSAT (top-two-box, in percent) of all customers who answered the CSAT question?",
-        expected=lambda: expected,
-        compare=compare,
-        hints=[
-            "Drop the missing answers first: survey['csat'].dropna().",
-            "Share of answers that are 4 or 5, times 100: (answers >= 4).mean() * 100, or "
-            "metrics.csat(survey['csat']).",
+        "Write top_two_box(scores, scale=5): the percent of answers in the top two boxes of a "
+        "1-to-scale question (4 or 5 on a 5-point scale), ignoring missing answers.",
+        reference=top_two_box,
+        cases=cases,
+        compare=number(abs_tol=1e-6, decimals=4, unit="percent"),
+        mistakes=[
+            ("the mean score", _t2b_mean, "CSAT counts the answers in the top two boxes; it is not the average rating."),
+            ("only the top box", _t2b_fives, "the top *two* boxes: 4 and 5 on a 5-point scale."),
+            ("missing answers counted as not satisfied", _t2b_missing_counted,
+             "drop missing answers first (scores.dropna()): the share is of those who answered."),
+            ("4 and 5 on every scale", _t2b_fixed_four, "use the scale: the top two boxes are scale - 1 and scale."),
+            ("a fraction instead of a percent", _t2b_fraction, "multiply by 100."),
         ],
-        solution_code="metrics.csat(survey['csat'])",
-        mistakes=mistakes,
-        explain="A share is easy to explain (\"8 in 10 were satisfied\") and does not hide the unhappy tail.",
+        hints=[
+            "answered = scores.dropna() keeps the answers; (answered >= scale - 1) marks the top two boxes.",
+            "The mean of a True/False Series is the share of True: 100 * (answered >= scale - 1).mean().",
+        ],
+        solution_code=(
+            "def top_two_box(scores, scale=5):\n"
+            "    answered = pd.Series(scores).dropna()\n"
+            "    return 100 * (answered >= scale - 1).mean()\n"
+            "\n# the helper: metrics.csat(scores) (5-point scale)"
+        ),
+        why="a share of satisfied answers keeps the unhappy tail visible, where a mean hides it.",
     )
 
 
-def _segment(survey: pd.DataFrame) -> str:
-    """Enterprise, unless the data has no Enterprise answer: then the segment with most answers."""
-    answers = survey.loc[survey["nps"].notna(), "segment"].astype(str).value_counts()
-    return SEGMENT if answers.get(SEGMENT, 0) > 0 else str(answers.index[0])
+def nps(scores: pd.Series) -> float:
+    """Percent promoters (9-10) minus percent detractors (0-6), missing answers dropped."""
+    answered = pd.Series(scores, dtype="float64").dropna()
+    return 100 * float((answered >= 9).mean() - (answered <= 6).mean())
 
 
-def _q2(survey: pd.DataFrame) -> Exercise:
-    segment = _segment(survey)
-    seg = survey.loc[survey["segment"] == segment]
-    scores = seg["nps"].dropna().astype("int64")
-    expected = metrics.nps(scores)
-    compare = number(abs_tol=0.1, decimals=1)
-    mistakes = distinct_mistakes(compare, expected, [
-        ("the percent of promoters only", lambda: float(100 * (scores >= 9).mean()),
-         "NPS subtracts the percent of detractors (0-6) from the percent of promoters (9-10)."),
-        ("promoters counted from 8", lambda: float(100 * ((scores >= 8).mean() - (scores <= 6).mean())),
-         "promoters are 9 and 10 only; 7 and 8 are passives."),
-        ("the NPS of all respondents, not only " + segment, lambda: metrics.nps(survey["nps"]),
-         f"filter the rows to the {segment} segment first."),
-        ("everyone invited in the denominator",
-         lambda: float(100 * ((scores >= 9).sum() - (scores <= 6).sum()) / len(seg)),
-         "only customers who answered count; non-respondents are not passives."),
-    ])
-    return Exercise(
+def _nps_from_8(scores: pd.Series) -> float:
+    s = pd.Series(scores, dtype="float64").dropna()
+    return 100 * float((s >= 8).mean() - (s <= 6).mean())
+
+
+def _nps_detractors_to_7(scores: pd.Series) -> float:
+    s = pd.Series(scores, dtype="float64").dropna()
+    return 100 * float((s >= 9).mean() - (s <= 7).mean())
+
+
+def _nps_missing_counted(scores: pd.Series) -> float:
+    s = pd.Series(scores, dtype="float64")
+    return 100 * float((s >= 9).sum() - (s <= 6).sum()) / len(s)
+
+
+def _nps_fraction(scores: pd.Series) -> float:
+    return nps(scores) / 100
+
+
+def _nps_promoters(scores: pd.Series) -> float:
+    s = pd.Series(scores, dtype="float64").dropna()
+    return 100 * float((s >= 9).mean())
+
+
+def _q2(respondents: pd.DataFrame) -> CodeExercise:
+    def cases() -> list[Case]:
+        return [
+            Case(args=(respondents["nps"],), label="this run's NPS answers"),
+            Case(args=(pd.Series([10, 9, None, 3, None]),), label="missing answers",
+                 why="only customers who answered count: drop missing answers first."),
+            Case(args=(pd.Series([7, 8, 8, 7]),), label="all passives",
+                 why="no promoters and no detractors: the NPS is 0."),
+            Case(args=(pd.Series([0, 6, 5]),), label="only detractors", why="the lowest NPS is -100."),
+        ]
+
+    return CodeExercise(
         "q2",
-        f"What is the NPS of the {segment} respondents?",
-        expected=lambda: expected,
-        compare=compare,
-        hints=[
-            f"Keep the {segment} rows, then the nps answers that are not missing.",
-            "Percent of 9-10 minus percent of 0-6, or metrics.nps(...).",
+        "Write nps(scores): percent of promoters (9-10) minus percent of detractors (0-6) among "
+        "the answers to the 0-10 question, ignoring missing answers.",
+        reference=nps,
+        cases=cases,
+        compare=number(abs_tol=1e-6, decimals=4, unit="points"),
+        mistakes=[
+            ("promoters counted from 8", _nps_from_8, "promoters answer 9 or 10; 7 and 8 are passives."),
+            ("detractors counted up to 7", _nps_detractors_to_7, "detractors answer 0 to 6; 7 is a passive."),
+            ("missing answers in the denominator", _nps_missing_counted,
+             "a customer who did not answer is not a passive: drop missing answers first."),
+            ("a fraction instead of points", _nps_fraction, "NPS runs from -100 to 100: multiply by 100."),
+            ("the percent of promoters only", _nps_promoters, "subtract the percent of detractors."),
         ],
-        solution_code=f"metrics.nps(survey.loc[survey['segment'] == '{segment}', 'nps'])",
-        mistakes=mistakes,
-        explain="Check its confidence interval too: a segment has fewer answers than the whole.",
+        hints=[
+            "answered = scores.dropna(); promoters are answered >= 9, detractors answered <= 6.",
+            "100 * ((answered >= 9).mean() - (answered <= 6).mean())",
+        ],
+        solution_code=(
+            "def nps(scores):\n"
+            "    answered = pd.Series(scores).dropna()\n"
+            "    return 100 * ((answered >= 9).mean() - (answered <= 6).mean())\n"
+            "\n# the helper: metrics.nps(scores), with metrics.nps_breakdown for the three shares"
+        ),
+        why="NPS is a difference of two shares of the same answers; passives count in the "
+            "denominator but in neither share.",
     )
 
 
-def _q3(survey: pd.DataFrame) -> Exercise:
-    table = customer.nps_table(survey, "segment")
-    both = customer.pooled_vs_mean_nps(table)
-    expected = both["pooled"]
-    compare = number(abs_tol=0.1, decimals=1)
-    mistakes = distinct_mistakes(compare, expected, [
-        ("the mean of the segment NPS values", lambda: both["mean_of_groups"],
-         "segments have different numbers of respondents; add up promoters, passives and "
-         "detractors first, then compute one NPS (or use every answer at once)."),
-    ])
+# ----------------------------------------------------------------------------- q3, q4 (retention)
+
+
+def question_month(accounts: pd.DataFrame) -> str:
+    """The month exercise 3 asks about: the second of the data (the notebook shows the last
+    three), or the first when the data has fewer than five months."""
+    months = sorted(accounts["month"].astype(str).unique())
+    return months[1] if len(months) >= 5 else months[0]
+
+
+def month_retention(accounts: pd.DataFrame, month: str) -> float:
+    """(E - N) / S x 100 for one month of the account rows."""
+    rows = accounts[accounts["month"].astype(str) == month]
+    start = int((rows["new_this_month"] == 0).sum())
+    new = int(rows["new_this_month"].sum())
+    end = int(rows["active"].sum())
+    return 100 * (end - new) / start
+
+
+def _q3(accounts: pd.DataFrame) -> Exercise:
+    month = question_month(accounts)
+    rows = accounts[accounts["month"].astype(str) == month]
+    s = int((rows["new_this_month"] == 0).sum())
+    n = int(rows["new_this_month"].sum())
+    e = int(rows["active"].sum())
+    lost = int(rows["churned_this_month"].sum())
     return Exercise(
         "q3",
-        "What is the NPS of the company as a whole (all respondents of all segments)?",
-        expected=lambda: expected,
-        compare=compare,
-        hints=[
-            "The segment table has counts of promoters, passives and detractors per segment.",
-            "Add the counts over segments and compute one NPS: metrics.nps_from_counts(...), or "
-            "metrics.nps(survey['nps']).",
+        f"From the account rows of {month}, find S, N and E, and compute that month's customer "
+        f"retention rate (E - N) / S in percent, with two decimals.",
+        expected=lambda: month_retention(accounts, month),
+        compare=number(abs_tol=0.005, decimals=2, unit="percent"),
+        mistakes=[
+            ("E / S (new customers left in)", lambda: 100 * e / s,
+             "take the new customers out of the end count: (E - N) / S."),
+            ("the churn rate", lambda: 100 * lost / s, "that is churn; retention is (E - N) / S = 100 - churn."),
+            ("every row of the month counted in S", lambda: 100 * (e - n) / len(rows),
+             "S counts the customers at the start of the month (rows with new_this_month == 0); "
+             "a new customer's row is not one of them."),
         ],
-        solution_code="metrics.nps(survey['nps'])",
-        mistakes=mistakes,
-        explain="Pooling weights every respondent equally; averaging weights every segment equally.",
+        hints=[
+            f"rows = accounts[accounts['month'] == '{month}']: S = rows with new_this_month == 0, "
+            "N = rows['new_this_month'].sum(), E = rows['active'].sum().",
+            "100 * (E - N) / S",
+        ],
+        solution_code=(
+            f"rows = accounts[accounts['month'] == '{month}']\n"
+            "S = (rows['new_this_month'] == 0).sum()\n"
+            "N = rows['new_this_month'].sum()\n"
+            "E = rows['active'].sum()\n"
+            "100 * (E - N) / S\n"
+            f"# the helper: customer.monthly_customers(accounts) has a row for {month}"
+        ),
+        why="new customers are taken out of the end count so the rate covers only customers "
+            "who were there at the start.",
     )
 
 
 def _q4(accounts: pd.DataFrame) -> Exercise:
-    churn = float(customer.churn_by(accounts)["churn_rate"].iloc[0])
-    expected = 100.0 * float(metrics.annual_retention(churn / 100.0))
-    compare = number(abs_tol=0.1, decimals=2)
-    mistakes = distinct_mistakes(compare, expected, [
-        ("1 - 12 x monthly churn", lambda: 100.0 * float(metrics.naive_annual_retention(churn / 100.0)),
-         "each month's churn applies only to the customers still there: compound, (1 - c)^12."),
-        ("the monthly retention", lambda: 100.0 - churn,
-         "that is one month; raise it to the 12th power for a year."),
-        ("12 x monthly retention", lambda: 12 * (100.0 - churn),
-         "retention multiplies month after month, it does not add."),
-    ])
+    segment = _pick(accounts["segment"], RETENTION_SEGMENT)
+    rows = accounts[accounts["segment"].astype(str) == segment]
+    start = int((rows["new_this_month"] == 0).sum())
+    lost = int(rows["churned_this_month"].sum())
+    c = lost / start
+    c_all = float(customer.churn_by(accounts)["churn_rate"].iloc[0]) / 100
     return Exercise(
         "q4",
-        f"Monthly churn, pooled over the window, is {churn:.3f}%. If it stayed constant, what "
-        f"percent of today's customers would still be customers after 12 months?",
-        expected=lambda: expected,
-        compare=compare,
-        hints=[
-            "Turn the churn into a fraction first (2% -> 0.02).",
-            "Survive one month with probability 1 - c, twelve months with (1 - c)**12; times 100.",
+        f"{segment} customers only: take their monthly churn pooled over the window (customers "
+        f"lost / customer-months at the start, as above). If it stayed constant, what percent of "
+        f"today's {segment} customers would still be customers after 12 months? One decimal.",
+        expected=lambda: 100 * (1 - c) ** 12,
+        compare=number(abs_tol=0.05, decimals=1, unit="percent"),
+        mistakes=[
+            ("1 - 12 x monthly churn", lambda: 100 * (1 - 12 * c),
+             "each month's churn applies only to the customers still there: compound, (1 - c) ** 12."),
+            ("the churn of all segments", lambda: 100 * (1 - c_all) ** 12,
+             f"filter the rows to segment == '{segment}' first."),
+            ("one month's retention", lambda: 100 * (1 - c),
+             "that is one month; raise it to the 12th power for a year."),
+            ("new customers in the denominator", lambda: 100 * (1 - lost / len(rows)) ** 12,
+             "churn divides by customers at the start of each month (rows with new_this_month == 0)."),
         ],
-        solution_code="100 * metrics.annual_retention(monthly_churn / 100)",
-        mistakes=mistakes,
-        explain="Compounding matters more the higher the churn: 1 - 12c even turns negative above 8.3% a month.",
+        hints=[
+            f"seg = accounts[accounts['segment'] == '{segment}']; c = seg['churned_this_month'].sum() "
+            "/ (seg['new_this_month'] == 0).sum().",
+            "100 * (1 - c) ** 12",
+        ],
+        solution_code=(
+            f"seg = accounts[accounts['segment'] == '{segment}']\n"
+            "c = seg['churned_this_month'].sum() / (seg['new_this_month'] == 0).sum()\n"
+            "100 * (1 - c) ** 12\n"
+            f"# the helper: 100 * metrics.annual_retention(customer.churn_by(accounts, 'segment')"
+            f".loc['{segment}', 'churn_rate'] / 100)"
+        ),
+        why="retention multiplies month after month; subtracting 12 monthly churns removes "
+            "customers who had already gone.",
     )
+
+
+# ----------------------------------------------------------------------------- q5, q6 (profit, CLV)
 
 
 def _q5(accounts: pd.DataFrame) -> Exercise:
-    profit = customer.customer_profit(accounts)
-    expected = float(profit.median())
-    compare = number(abs_tol=1.0, rel_tol=0.001, decimals=2)
-    mistakes = distinct_mistakes(compare, expected, [
-        ("the mean (the average customer profit)", lambda: float(profit.mean()),
-         "the mean is pulled up by a few very profitable customers; the median is the middle customer."),
-        ("the median net of acquisition cost",
-         lambda: float(customer.customer_profit(accounts, include_acquisition=True).median()),
-         "here profit is revenue minus cost to serve; acquisition cost comes in with CLV."),
-    ])
+    segment = _pick(accounts["segment"], PROFIT_SEGMENT)
+    rows = accounts[accounts["segment"].astype(str) == segment]
+    profit = customer.customer_profit(rows)
+    net = customer.customer_profit(rows, include_acquisition=True)
     return Exercise(
         "q5",
-        "What is the median profit per customer over the window (revenue - cost to serve)?",
-        expected=lambda: expected,
-        compare=compare,
-        hints=[
-            "customer.customer_profit(accounts) gives one profit per customer.",
-            "Take the median of that Series, not the mean.",
+        f"What is the median profit per {segment} customer over the window (the sum of revenue "
+        f"minus cost to serve over each customer's months)? Two decimals.",
+        expected=lambda: float(profit.median()),
+        compare=number(abs_tol=0.01, decimals=2),
+        mistakes=[
+            ("the mean", lambda: float(profit.mean()),
+             "a few large accounts pull the mean up; the median is the middle customer."),
+            ("the median of all customers", lambda: float(customer.customer_profit(accounts).median()),
+             f"filter the rows to segment == '{segment}' first."),
+            ("the median net of acquisition cost", lambda: float(net.median()),
+             "here profit is revenue minus cost to serve; acquisition cost comes in with CLV."),
+            ("the median of monthly rows", lambda: float((rows["revenue"] - rows["cost_to_serve"]).median()),
+             "add up each customer's months first (groupby customer_id), then take the median."),
         ],
-        solution_code="customer.customer_profit(accounts).median()",
-        mistakes=mistakes,
-        explain="When mean and median are far apart, report both, and the deciles.",
+        hints=[
+            f"seg = accounts[accounts['segment'] == '{segment}']; profit per row is revenue - cost_to_serve.",
+            "Sum it per customer with .groupby(seg['customer_id']).sum(), then .median().",
+        ],
+        solution_code=(
+            f"seg = accounts[accounts['segment'] == '{segment}']\n"
+            "(seg['revenue'] - seg['cost_to_serve']).groupby(seg['customer_id']).sum().median()\n"
+            f"# the helper: customer.customer_profit(seg).median()"
+        ),
+        why="profit per customer is skewed, so the median says what a typical customer earns.",
     )
 
 
-def _q6(accounts: pd.DataFrame) -> Exercise:
-    summary = customer.simpson_summary(customer.simpson_table(accounts, "segment", "plan"))
-    expected = sorted(g for g, plan in summary["better_within"].items() if plan == "Premier")
-    compare = members()
-    pooled_view = list(summary["better_within"]) if summary["better_pooled"] == "Premier" else []
-    mistakes = distinct_mistakes(compare, expected, [
-        ("the pooled comparison applied to every segment", lambda: pooled_view,
-         "pooled, the plans mix segments very differently; compare the plans inside each "
-         "segment (Simpson's paradox)."),
-    ])
+def _q6(accounts: pd.DataFrame, annual_discount_rate: float) -> Exercise:
+    table = customer.clv_by_segment(accounts, annual_discount_rate)
+    segment = _pick(pd.Series(table.index), CLV_SEGMENT)
+    row = table.loc[segment]
+    m, ac = float(row["margin"]), float(row["acquisition_cost"])
+    c = float(row["monthly_churn"]) / 100
+    i = float(table.attrs["monthly_discount_rate"])
+
+    def clv(churn: float, rate: float = i) -> float:
+        return float(metrics.clv(m, 1 - churn, rate, ac))
+
+    c2 = c + CHURN_RISE / 100
     return Exercise(
         "q6",
-        "In which segments do Premier customers churn less than Essentials customers? "
-        "Give a list of segment names (an empty list if none).",
-        expected=lambda: expected,
-        compare=compare,
+        f"{segment} monthly churn is {100 * c:.2f}% in the clv table. By how much would {segment} "
+        f"CLV fall (in currency units) if monthly churn were {CHURN_RISE} percentage points higher, "
+        f"margin, acquisition cost and discount rate unchanged? Use the unrounded values in the "
+        f"clv table; answer to the nearest unit.",
+        expected=lambda: clv(c) - clv(c2),
+        compare=number(abs_tol=1.0, decimals=0),
+        mistakes=[
+            ("the yearly discount rate used as a monthly one",
+             lambda: clv(c, annual_discount_rate) - clv(c2, annual_discount_rate),
+             "m, r and i must all be per month: use the monthly rate (clv.attrs['monthly_discount_rate'])."),
+            ("the CLV at the higher churn, not the fall", lambda: clv(c2),
+             "the question asks how much it falls: CLV now minus CLV at the higher churn."),
+            ("a fall in percent", lambda: 100 * (clv(c) - clv(c2)) / clv(c),
+             "give the fall in currency units, not as a percent of the CLV."),
+            ("churn raised by 0.5 percent of itself", lambda: clv(c) - clv(c * (1 + CHURN_RISE / 100)),
+             "percentage points add: the new churn is the old one + 0.5, e.g. 1.07% -> 1.57%."),
+        ],
         hints=[
-            "Compare the two plans' monthly churn within each segment, not over all customers.",
-            "customer.simpson_table(accounts) has one row per segment and plan.",
+            f"row = clv.loc['{segment}']; m = row['margin'], c = row['monthly_churn'] / 100, "
+            "AC = row['acquisition_cost'], i = clv.attrs['monthly_discount_rate'].",
+            "CLV(c) = m * (1 - c) / (1 + i - (1 - c)) - AC; compute it at c and at c + 0.005, subtract.",
         ],
         solution_code=(
-            "summary = customer.simpson_summary(customer.simpson_table(accounts))\n"
-            "[s for s, plan in summary['better_within'].items() if plan == 'Premier']"
+            f"row = clv.loc['{segment}']\n"
+            "m, ac, i = row['margin'], row['acquisition_cost'], clv.attrs['monthly_discount_rate']\n"
+            "def clv_at(c):\n"
+            "    r = 1 - c\n"
+            "    return m * r / (1 + i - r) - ac\n"
+            f"clv_at(row['monthly_churn'] / 100) - clv_at(row['monthly_churn'] / 100 + {CHURN_RISE / 100})\n"
+            "# the helper: metrics.clv(m, r, i, ac)"
         ),
-        mistakes=mistakes,
-        explain="The pooled number answers a different question: which plan's customer mix churns less.",
+        why="with retention near 1 the denominator i + c is small, so a small rise in churn "
+            "cuts CLV by a large share.",
+    )
+
+
+# ----------------------------------------------------------------------------- q7, q8
+
+
+def standardised_churn(table: pd.DataFrame, treatment: str, mix_of: str) -> float:
+    """``treatment``'s churn if it had ``mix_of``'s segment mix: sum of mix x churn / 100."""
+    within = table[table["group"] != "All customers"]
+    rates = within[within["treatment"] == treatment].set_index("group")["churn_rate"]
+    mix = within[within["treatment"] == mix_of].set_index("group")["mix"]
+    return float((rates * mix).sum() / 100)
+
+
+def _q7(accounts: pd.DataFrame) -> Exercise:
+    table = customer.simpson_table(accounts, "segment", "plan")
+    summary = customer.simpson_summary(table)
+    pooled_better = summary["better_pooled"]
+    plans = sorted(table["treatment"].unique())
+    worse = [p for p in plans if p != pooled_better][0] if len(plans) > 1 else plans[0]
+    within = table[table["group"] != "All customers"]
+    pooled = table[table["group"] == "All customers"].set_index("treatment")["churn_rate"]
+    return Exercise(
+        "q7",
+        f"Standardise the comparison: what would the pooled monthly churn of the {worse} plan be "
+        f"if its customers had the same segment mix as the {pooled_better} plan (each segment's "
+        f"{worse} churn weighted by the {pooled_better} rows' mix column)? In percent, two decimals.",
+        expected=lambda: standardised_churn(table, worse, pooled_better),
+        compare=number(abs_tol=0.005, decimals=2, unit="percent"),
+        mistakes=[
+            (f"the {worse} plan's own pooled churn", lambda: float(pooled[worse]),
+             f"that uses the {worse} plan's own mix; weight by the {pooled_better} plan's mix instead."),
+            ("the plain mean of the segment rates",
+             lambda: float(within.loc[within["treatment"] == worse, "churn_rate"].mean()),
+             f"weight each segment by its share of the {pooled_better} plan's customer-months (mix / 100)."),
+            (f"the {pooled_better} plan's pooled churn", lambda: float(pooled[pooled_better]),
+             f"keep the {worse} plan's churn rates; borrow only the {pooled_better} plan's mix."),
+        ],
+        hints=[
+            f"In simpson, take the {worse} rows' churn_rate and the {pooled_better} rows' mix, "
+            "both indexed by group (segment).",
+            "Multiply them segment by segment, add up, divide by 100.",
+        ],
+        solution_code=(
+            "within = simpson[simpson['group'] != 'All customers']\n"
+            f"rates = within[within['treatment'] == '{worse}'].set_index('group')['churn_rate']\n"
+            f"mix = within[within['treatment'] == '{pooled_better}'].set_index('group')['mix']\n"
+            "(rates * mix).sum() / 100"
+        ),
+        why="comparing two groups with the same mix (direct standardisation) removes the mix "
+            "effect that produces Simpson's paradox.",
+    )
+
+
+def _q8(survey: pd.DataFrame) -> Exercise:
+    segment = _pick(survey["segment"], CSAT_SEGMENT)
+    seg = survey[survey["segment"].astype(str) == segment]
+    unresolved = seg.loc[seg["resolved_case"] == 0, "csat"].dropna()
+    return Exercise(
+        "q8",
+        f"What is the CSAT (top-two-box, percent) of {segment} customers whose last support case "
+        f"was not resolved? One decimal.",
+        expected=lambda: metrics.csat(unresolved),
+        compare=number(abs_tol=0.05, decimals=1, unit="percent"),
+        mistakes=[
+            (f"all {segment} answers", lambda: metrics.csat(seg["csat"]),
+             "keep only the rows with resolved_case == 0."),
+            (f"{segment} resolved cases", lambda: metrics.csat(seg.loc[seg["resolved_case"] == 1, "csat"]),
+             "resolved_case == 0 marks the unresolved cases."),
+            ("unresolved cases of all segments",
+             lambda: metrics.csat(survey.loc[survey["resolved_case"] == 0, "csat"]),
+             f"filter to segment == '{segment}' as well."),
+            ("the mean score", lambda: float(unresolved.astype("float64").mean()),
+             "CSAT is the percent of answers that are 4 or 5."),
+            ("everyone invited in the denominator",
+             lambda: 100 * float((unresolved >= 4).sum()) / int((seg["resolved_case"] == 0).sum()),
+             "only customers who answered the CSAT question count."),
+        ],
+        hints=[
+            f"rows = survey[(survey['segment'] == '{segment}') & (survey['resolved_case'] == 0)]",
+            "top_two_box(rows['csat']) from exercise 1, or metrics.csat(rows['csat']).",
+        ],
+        solution_code=(
+            f"rows = survey[(survey['segment'] == '{segment}') & (survey['resolved_case'] == 0)]\n"
+            "answered = rows['csat'].dropna()\n"
+            "100 * (answered >= 4).mean()\n"
+            "# the helper: metrics.csat(rows['csat'])"
+        ),
+        why="the customers a resolved-only survey leaves out are the ones whose experience "
+            "the score should warn about.",
+    )
+
+
+# ----------------------------------------------------------------------------- p1, r1, r2
+
+
+def _p1(respondents: pd.DataFrame, small_survey: int) -> Prediction:
+    def actual() -> float:
+        table = customer.nps_noise_table(respondents["nps"], sizes=(small_survey,))
+        return float(table["share_off_by_10"].iloc[0])
+
+    return Prediction(
+        "p1",
+        f"Of many surveys of {small_survey} answers each, drawn from these respondents, what "
+        f"percent will land more than 10 points away from the NPS of all respondents?",
+        actual=actual,
+        unit="%",
+        decimals=0,
+        note="Nothing about the customers changed between those surveys: only who happened to answer.",
     )
 
 
@@ -200,11 +475,12 @@ R1 = Reflection(
     "with their scores, and what would you measure instead of (or next to) NPS for them?",
     """
 Report NPS without the coached answers (or flag them), because the score no longer tells you
-how the customer feels: coached customers churn about as often as everyone else. Then take
-the pressure off: do not pay or rank agents on their own NPS (that is what invited the
+how the customer feels: the coached customers are no more satisfied than anyone else. Then
+take the pressure off: do not pay or rank agents on their own NPS (that is what invited the
 coaching, notebook 01). For agents, use measures they control and that customers feel:
 first-contact resolution, repeat contacts within 7 days, and CES after the contact, read as
-team trends for coaching, not as a league table (notebook 02).
+team trends for coaching, not as a league table (notebook 02). Check behaviour too: churn of
+the customers each agent served, all of them, not only those who answered.
 """,
 )
 
@@ -224,12 +500,19 @@ the median and the share of unprofitable customers.
 )
 
 
-def exercises(survey: pd.DataFrame, accounts: pd.DataFrame) -> ExerciseSet:
-    """The self-checks of notebook 05, computed from the notebook's own data.
+def exercises(survey: pd.DataFrame, accounts: pd.DataFrame, annual_discount_rate: float = 0.10,
+              small_survey: int = 50) -> ExerciseSet:
+    """The exercises of notebook 05, computed from the notebook's own data and parameters.
 
-    q1: CSAT top-two-box; q2: Enterprise NPS; q3: company NPS (pooled); q4: annual retention
-    from monthly churn; q5: median customer profit; q6: segments where Premier churns less
-    (Simpson's paradox); r1: coached scores; r2: a metric and its counter-metric.
+    q1, q2 (code): top_two_box and nps; q3: one month's retention from S, N and E; q4: one
+    segment's 12-month retention; q5: one segment's median profit; q6: CLV sensitivity to
+    churn; q7: mix-standardised churn (Simpson's paradox); q8: CSAT of one segment's
+    unresolved cases; p1: how often a small survey misses; r1, r2: reflections.
     """
-    return ExerciseSet(_q1(survey), _q2(survey), _q3(survey), _q4(accounts), _q5(accounts),
-                       _q6(accounts), R1, R2)
+    respondents = survey[survey["responded"] == 1]
+    return ExerciseSet(
+        _q1(respondents), _q2(respondents), _q3(accounts), _q4(accounts), _q5(accounts),
+        _q6(accounts, annual_discount_rate), _q7(accounts), _q8(survey), _p1(respondents, small_survey),
+        R1, R2, notebook="05",
+    )
+
