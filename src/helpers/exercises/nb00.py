@@ -2,70 +2,149 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
-from . import Exercise, ExerciseSet, Reflection, choice, number
+from ..support import target_summary
+from . import Exercise, ExerciseSet, Prediction, Reflection, number
+
+__all__ = ["exercises", "agent_means", "fastest_agent"]
 
 
-def exercises(contacts: pd.DataFrame, agents: pd.DataFrame) -> ExerciseSet:
+def agent_means(contacts: pd.DataFrame) -> pd.DataFrame:
+    """Per agent: mean handle time (minutes) and repeat-contact rate (%), unrounded.
+
+    The same numbers as the notebook's ``groupby`` in section 4 (and as
+    :func:`helpers.support.agent_summary`, before its rounding).
+    """
+    g = contacts.groupby("agent_id")
+    return pd.DataFrame({
+        "handle_time_min": g["handle_time_min"].mean(),
+        "repeat_pct": g["repeat_within_7d"].mean() * 100,
+    })
+
+
+def fastest_agent(contacts: pd.DataFrame) -> str:
+    """The agent with the lowest mean handle time (ties: the lower agent id)."""
+    means = agent_means(contacts).reset_index()
+    return str(means.sort_values(["handle_time_min", "agent_id"]).iloc[0]["agent_id"])
+
+
+def _distinct(mistakes: list, expected: float, tol: float) -> list:
+    """Keep only the mistakes this run's data can tell apart from the answer."""
+    kept = []
+    for label, wrong, message in mistakes:
+        value = float(wrong())
+        if math.isfinite(value) and abs(value - expected) > 2 * tol:
+            kept.append((label, wrong, message))
+    return kept
+
+
+def exercises(contacts: pd.DataFrame, agents: pd.DataFrame, target_minutes: float = 8.0) -> ExerciseSet:
     """Exercises on the support-contacts data of this run.
 
     ``contacts`` is the ``support_contacts`` dataset, ``agents`` its
-    :func:`helpers.support.agent_summary`.
+    :func:`helpers.support.agent_summary`, ``target_minutes`` the notebook's target.
     """
-    fastest = agents.sort_values(["handle_time_min", "agent_id"]).iloc[0]
+    means = agent_means(contacts)
+    fastest = fastest_agent(contacts)
+    slowest = str(means.reset_index().sort_values(["handle_time_min", "agent_id"]).iloc[-1]["agent_id"])
+    team_repeat = float(contacts["repeat_within_7d"].mean() * 100)
+
+    def fastest_repeat() -> float:
+        return float(means.loc[fastest, "repeat_pct"])
+
+    q2_mistakes = _distinct([
+        ("a count of repeats", lambda: int(contacts["repeat_within_7d"].sum()),
+         "that counts the repeats; divide by the number of contacts (the mean of a 0/1 column does both)"),
+        ("the mean of the agents' rates", lambda: float(means["repeat_pct"].mean()),
+         "that averages the agents' rates; the question asks about all contacts pooled together"),
+    ], team_repeat, 0.05)
+    q3_mistakes = _distinct([
+        ("the team's rate", lambda: team_repeat,
+         "that is every contact's rate (exercise 2); find the fastest agent first, then their rate"),
+        ("the slowest agent's rate", lambda: float(means.loc[slowest, "repeat_pct"]),
+         "lowest handle time means the shortest contacts: sort ascending"),
+        ("the fastest agent's first-contact resolution",
+         lambda: float(contacts.loc[contacts["agent_id"] == fastest, "resolved_first_contact"].mean() * 100),
+         "that is resolution; the question asks how often their customers came back (repeat_within_7d)"),
+    ], fastest_repeat(), 0.05)
+
+    s = target_summary(agents, target_minutes)
+    if s["agents_meeting"]:
+        actual_meeting = float(s["repeat_pct_meeting"])
+        note = (f"For comparison, the other agents' customers came back in {s['repeat_pct_others']:.1f}% of "
+                f"contacts." if s["agents_meeting"] < s["agents_total"] else "")
+    else:
+        actual_meeting = fastest_repeat()
+        note = "No agent meets this target, so this is the fastest agent's rate."
+
     return ExerciseSet(
         Exercise(
             "q1",
             "How many contacts are in the support data?",
             expected=lambda: len(contacts),
-            compare=number(abs_tol=0),
+            compare=number(abs_tol=0, decimals=0),
             hints=["Each row of `contacts` is one contact.", "`len(contacts)` counts the rows."],
             solution_code="len(contacts)",
-            mistakes=[("the number of agents", lambda: contacts["agent_id"].nunique(), "count contacts (rows), not agents")],
+            why="one row per contact, so the number of rows is the number of contacts.",
+            mistakes=[("the number of agents", lambda: contacts["agent_id"].nunique(),
+                       "count contacts (rows), not agents")],
             explain="Every later number is computed from these rows.",
         ),
         Exercise(
             "q2",
-            "What percentage of all contacts led to a repeat contact within 7 days?",
-            expected=lambda: float(contacts["repeat_within_7d"].mean() * 100),
-            compare=number(abs_tol=0.1),
+            "What percentage of all contacts led to a repeat contact within 7 days? Give a percent with one decimal.",
+            expected=lambda: team_repeat,
+            compare=number(abs_tol=0.05, decimals=1, unit="percent"),
             hints=[
                 "`repeat_within_7d` is 1 when the customer came back within a week, else 0.",
                 "The mean of a 0/1 column is a share; multiply by 100 for a percentage.",
             ],
             solution_code='contacts["repeat_within_7d"].mean() * 100',
-            mistakes=[
-                ("a share between 0 and 1", lambda: float(contacts["repeat_within_7d"].mean()), "multiply by 100 to get a percentage"),
-                ("a count of repeats", lambda: int(contacts["repeat_within_7d"].sum()), "divide by the number of contacts"),
-            ],
-            explain="A customer who has to call again was not really helped the first time.",
+            why="the mean of a 0/1 column is the share of ones: repeats divided by all contacts.",
+            mistakes=q2_mistakes,
+            explain="A customer who has to come back was not really helped the first time.",
         ),
         Exercise(
             "q3",
-            "Which agent has the lowest average handle time? Answer with the agent id, e.g. 'AG01'.",
-            expected=lambda: str(fastest["agent_id"]),
-            compare=choice(list(agents["agent_id"].astype(str))),
+            "Find the agent with the lowest average handle time. What percentage of their contacts led to a "
+            "repeat contact within 7 days? Give a percent with one decimal.",
+            expected=fastest_repeat,
+            compare=number(abs_tol=0.05, decimals=1, unit="percent"),
             hints=[
-                "The `agents` table has one row per agent with `handle_time_min`.",
-                "Sort `agents` by `handle_time_min` and look at the first row.",
+                "Group the contacts by `agent_id` and take the mean of `handle_time_min` and of `repeat_within_7d`.",
+                "Sort that table by handle time (`sort_values`), take the first row, and read its repeat rate "
+                "(times 100).",
             ],
-            solution_code='agents.sort_values("handle_time_min").iloc[0]["agent_id"]',
-            mistakes=[
-                ("the slowest agent", lambda: str(agents.sort_values(["handle_time_min", "agent_id"]).iloc[-1]["agent_id"]), "lowest means shortest calls: sort ascending"),
-            ],
-            explain=(
-                f"Now look up their repeat-contact rate: {fastest['repeat_pct']:.1f}% against "
-                f"{float(contacts['repeat_within_7d'].mean() * 100):.1f}% for the whole team."
+            solution_code=(
+                'per_agent = contacts.groupby("agent_id").agg(handle_time_min=("handle_time_min", "mean"),\n'
+                '                                             repeat_pct=("repeat_within_7d", "mean"))\n'
+                'per_agent.sort_values("handle_time_min").iloc[0]["repeat_pct"] * 100\n'
+                '# the same with the helper: support.agent_summary(contacts).sort_values("handle_time_min").iloc[0]'
             ),
+            why="the fastest agent is the first row after sorting by handle time; their repeat rate is the mean "
+                "of their 0/1 repeat flags.",
+            mistakes=q3_mistakes,
+            explain=f"Compare it with the team's {team_repeat:.1f}%: the fastest agent is not the best one.",
+        ),
+        Prediction(
+            "p1",
+            "Of the contacts handled by agents who meet the target, what percentage come back within a week?",
+            actual=lambda: actual_meeting,
+            unit="%",
+            decimals=1,
+            note=note,
         ),
         Reflection(
             "r1",
             "Suppose the fastest agents were given a bonus for their handle time. What would you expect "
             "the rest of the team to do next month, and what would customers notice?",
-            "Other agents would learn that short calls are what counts and start to shorten theirs: "
+            "Other agents would learn that short contacts are what counts and start to shorten theirs: "
             "ending calls early, transferring hard cases, promising call-backs. The average handle time "
-            "would improve, while customers would call back more often and wait longer in total. The "
-            "measure stops telling you about service once people are paid to move it (notebook 01).",
+            "would improve, while customers would come back more often and spend longer in total getting "
+            "their problem solved. The measure stops telling you about service once people are paid to "
+            "move it (notebook 01).",
         ),
     )
