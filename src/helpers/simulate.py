@@ -411,7 +411,7 @@ def team_chart(run: TeamRun | pd.DataFrame, *, width: int = 200, height: int = 1
             {
                 "mark": {"type": "line", "color": colour, "point": {"filled": True, "color": colour}},
                 "encoding": {
-                    "x": _q("period", "period", axis={"tickMinStep": 1, "tickCount": min(n_periods, 6)}),
+                    "x": _q("period", "week", axis={"tickMinStep": 1, "tickCount": min(n_periods, 6)}),
                     "y": _q(column, None, scale=y_scale, axis={"tickCount": 5}),
                 },
             }
