@@ -7,10 +7,16 @@ summer melt, cohort shaping, teaching to the test, ...); ``data/README.md`` list
 :func:`planted` returns the hidden facts behind them for a given seed (which agents game,
 which section teaches to the test, ...).
 
-Where a planted pattern must hold for every seed, the generators draw *stratified* uniforms
-(within a group of ``m`` rows exactly one uniform falls in each interval ``[k/m, (k+1)/m)``):
-rates inside each group then land within about one row of their target, while which rows
-are affected stays random.
+A seed is one organisation (a support centre, a business, an institution, a district): its
+base rates are drawn around the published or illustrative targets (:func:`_rate`,
+:func:`_mix`), so every rate a metric or counter-metric watches varies from seed to seed as
+it would between real organisations. The single-period generators take ``period``: another
+period of the *same* organisation (same agents, customers, sections, schools and teachers;
+new draws of behaviour). Generators whose metric can be gamed take ``gaming`` (0 = honest).
+Where a planted *relative* pattern must hold for every seed, the generators draw
+*stratified* uniforms within the organisation (within a group of ``m`` rows exactly one
+uniform falls in each interval ``[k/m, (k+1)/m)``), so the pattern cannot vanish by chance
+while which rows are affected stays random.
 
 Notebooks call :func:`load`::
 
@@ -20,7 +26,7 @@ Notebooks call :func:`load`::
 Both paths go through the validator in :mod:`helpers.validate`, so a generated frame is
 identical, dtypes included, to the committed CSV for seed 42.
 
-Command line: ``python -m helpers.data --seed 42 --out data [--only NAME ...]``.
+Command line: ``python -m helpers.data --seed 42 --out data [--only NAME ...] [--size NAME=N ...]``.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ import inspect
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -60,8 +66,8 @@ __all__ = [
     *(f"make_{n}" for n in SCHEMAS),
 ]
 
-Frame = pd.DataFrame
-Truth = dict[str, Any]
+Frame: TypeAlias = pd.DataFrame
+Truth: TypeAlias = dict[str, Any]
 
 
 # --------------------------------------------------------------------------------------
@@ -134,7 +140,7 @@ def _pick(values: Sequence[str], idx: np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype=object)[idx]
 
 
-def _choice_idx(rng: np.random.Generator, probs: Sequence[float], n: int,
+def _choice_idx(rng: np.random.Generator, probs: Sequence[float] | np.ndarray, n: int,
                 u: np.ndarray | None = None) -> np.ndarray:
     """Category index per row by inverse CDF (pass stratified ``u`` for exact shares)."""
     cdf = np.cumsum(probs)
@@ -277,7 +283,7 @@ def _support_contacts(seed: int, n_agents: int, contacts_per_agent: int, n_gamer
     fcr_rate = _rate(org, 0.74, 0.15)
     repeat_ok = _rate(org, 0.05, 0.20)
     repeat_bad = _rate(org, 0.30, 0.15)
-    response_rate = _rate(org, 0.11, 0.20)
+    response_rate = _rate(org, 0.11, 0.12)
 
     # one period of behaviour: contacts per agent vary a little from quarter to quarter
     volume = _allocate(n_agents * contacts_per_agent, workload * rng.lognormal(0, 0.08, n_agents))
@@ -381,6 +387,9 @@ def _customer_survey(seed: int, n_customers: int, period: int, gaming: float) ->
     sat = base_sat + np.where(resolved, 0.6, -1.7) + rng.normal(0, 0.9, n)
     sat = np.round(np.clip(sat, 0, 10), 1)
     responded = rng.random(n) < _sigmoid(-1.2 + response_shift + 0.6 * (sat - 7.0))
+    # gaming above 1 also keeps the survey away from customers whose case was not resolved
+    not_asked = ~resolved & (rng.random(n) < min(1.0, 0.8 * max(g - 1.0, 0.0)))
+    responded &= ~not_asked
     nps = np.clip(np.round(sat + 0.4 + rng.normal(0, 1.0, n)), 0, 10)
     boost = coached & (rng.random(n) < 0.8)
     nps = np.where(boost, np.maximum(nps, rng.choice([9.0, 10.0], n, p=[0.35, 0.65])), nps)
@@ -419,8 +428,10 @@ def make_customer_survey(seed: int = 42, n_customers: int = 3000, period: int = 
             Enterprise 10%).
         period: survey wave of the same business (1 = the default; another integer gives
             the same customers three months later or earlier, answering again).
-        gaming: how many agents ask customers to 'rate me 9 or 10', 0 (nobody) to 3;
-            1 (default) coaches about 8% of customers.
+        gaming: 0 (honest) to 3: about ``8% x gaming`` of customers are coached by an agent
+            to 'rate me 9 or 10' (1 = default); above 1, ``80% x (gaming - 1)`` of the
+            customers whose case was not resolved are not surveyed at all (response falls,
+            NPS rises).
     """
     return _customer_survey(seed, n_customers, period, gaming)[0]
 
@@ -468,8 +479,8 @@ def _customer_accounts(seed: int, n_customers: int, n_months: int, start_month: 
 
     # order customers by start month, then at random; ids follow that order
     order = np.lexsort((rng.random(n), start))
-    seg, plan, region, start, end, churned, existing, rescued = (
-        a[order] for a in (seg, plan, region, start, end, churned, existing, rescued))
+    seg, plan, region, start, end = (a[order] for a in (seg, plan, region, start, end))
+    churned, existing, rescued = (a[order] for a in (churned, existing, rescued))
     ids = _ids("C", n, 5)
 
     price = np.array([[49.0, 89.0], [390.0, 690.0], [2400.0, 3900.0]])[seg, plan]
@@ -977,12 +988,15 @@ def _lms_activity(seed: int, n_students: int, n_weeks: int, period: int,
     result[by_score[:n_fail]] = 2
     result[by_score[len(by_score) - n_dist:]] = 0
     wd_week = np.where(withdrawn, 2 + np.floor(rng.beta(1.3, 1.7, n) * (n_weeks - 2)), np.inf)
+    # steered students (gaming) are told to withdraw early, in weeks 2-4
+    steer = withdrawn & (rng.random(n) < steered / max(float(shares[3]), 1e-9))
+    wd_week = np.where(steer, 2 + rng.integers(0, 3, n), wd_week)
     wd_week = np.where(withdrawn, np.minimum(wd_week, n_weeks - 1), np.inf)  # only withdrawers fade
 
     deadline = np.zeros((len(COURSES), n_weeks + 2), dtype=bool)
-    for c, name in enumerate(COURSES):  # three courses: a tiny loop over a constant
+    for ci, name in enumerate(COURSES):  # three courses: a tiny loop over a constant
         weeks = [min(d, n_weeks) for d in DEADLINES[name]]
-        deadline[c, weeks] = True
+        deadline[ci, weeks] = True
 
     last_week = np.where(withdrawn, wd_week, n_weeks).astype("int64")
     sid = np.repeat(np.arange(n), last_week)
@@ -998,7 +1012,9 @@ def _lms_activity(seed: int, n_students: int, n_weeks: int, period: int,
     fail_fade = np.where((result[sid] == 2) & (week > n_weeks / 2), 0.7, 1.0)
     lam = base * factor * fade * fail_fade * rng.gamma(2.0, 0.5, r)
     # some weeks a student does not log in at all (less often in deadline weeks)
-    skip = rng.random(r) < _sigmoid(-2.0 - 1.1 * eng[sid] - 1.2 * is_deadline)
+    # (and students heading for a fail drift away in the second half of the term)
+    late_fail = (result[sid] == 2) & (week > n_weeks / 2)
+    skip = rng.random(r) < _sigmoid(-2.0 - 1.1 * eng[sid] - 1.2 * is_deadline + 1.3 * late_fail)
     clicks = np.where(skip, 0, rng.poisson(lam))
     active = clicks > 0
     sessions = np.minimum(clicks, rng.poisson(0.5 + 0.45 * np.sqrt(clicks)) + active)
@@ -1345,14 +1361,18 @@ def load(name: str, seed: int = 42, data_dir: str | Path = "", **sizes: Any) -> 
 # --------------------------------------------------------------------------------------
 
 
-def _parse_size(text: str) -> tuple[str, int]:
+def _parse_size(text: str) -> tuple[str, int | float]:
     name, sep, value = text.partition("=")
     if not sep or not name.isidentifier():
-        raise argparse.ArgumentTypeError(f"expected NAME=INTEGER, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected NAME=NUMBER, got {text!r}")
     try:
         return name, int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected NAME=INTEGER, got {text!r}") from None
+        pass
+    try:
+        return name, float(value)  # gaming=1.5
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected NAME=NUMBER, got {text!r}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1366,7 +1386,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=list(DATASETS), metavar="NAME",
                         help=f"datasets to write (default: all): {', '.join(DATASETS)}")
     parser.add_argument("--size", action="append", type=_parse_size, default=[],
-                        metavar="NAME=N", help="a size parameter, e.g. n_students=143000")
+                        metavar="NAME=N", help="a size parameter, e.g. n_students=143000, or "
+                        "period=2 (another period of the same organisation), gaming=1.5")
     args = parser.parse_args(argv)
     try:
         paths = write_all(args.out, seed=args.seed, only=args.only, **dict(args.size))

@@ -81,7 +81,7 @@ class DataValidationError(ValueError):
         *,
         path: str | None = None,
         column: str | None = None,
-        rows: Sequence[int] = (),
+        rows: Sequence[int] | np.ndarray = (),
     ) -> None:
         self.path = path
         self.column = column
@@ -804,7 +804,7 @@ def infer_kind(path: str | Path) -> str:
     return stem
 
 
-def _lines_text(lines: Sequence[int], total: int | None = None) -> str:
+def _lines_text(lines: Sequence[int] | np.ndarray, total: int | None = None) -> str:
     total = len(lines) if total is None else total
     shown = ", ".join(str(int(x)) for x in list(lines)[:SHOW_LINES])
     more = ", ..." if total > SHOW_LINES else ""
@@ -833,7 +833,8 @@ def _show(v: object) -> str:
 
 
 def _fail(label: str, column: str | None, requirement: str, bad: np.ndarray,
-          line_no: np.ndarray, values: Sequence[object] | None = None, what: str = "bad values",
+          line_no: np.ndarray, values: Sequence[object] | np.ndarray | None = None,
+          what: str = "bad values",
           shown: Sequence[str] | None = None, name_column: bool = True) -> None:
     """Raise the one-line error for the rows where ``bad`` is True.
 
@@ -968,8 +969,15 @@ def _convert(col: Column, raw: np.ndarray, line_no: np.ndarray, label: str) -> o
             _fail(label, col.name, f"must be {col.requirement()}", bad, line_no, raw)
         if kind == "date":
             return parsed.astype("datetime64[us]").to_numpy()
-        return pd.array(np.where(null, None, raw), dtype="str")
-    return pd.array(np.where(null, None, raw), dtype="str")
+        return pd.array(_with_missing(raw, null), dtype="str")
+    return pd.array(_with_missing(raw, null), dtype="str")
+
+
+def _with_missing(raw: np.ndarray, null: np.ndarray) -> np.ndarray:
+    """``raw`` as objects with None where ``null``."""
+    out = np.asarray(raw, dtype=object).copy()
+    out[null] = None
+    return out
 
 
 def _check_keys(schema: Schema, df: pd.DataFrame, line_no: np.ndarray, label: str) -> None:
