@@ -134,8 +134,8 @@ def test_bad_config_is_refused_before_anything_runs(tmp_path, capsys, text, mess
     assert run_cli(cfg, "--out", out) == 2
     err = capsys.readouterr().err
     assert message in err, err
-    lines = [l for l in err.splitlines() if l.startswith("error: ")]
-    assert lines and all(str(cfg) in l for l in lines), err  # every line names the file
+    lines = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert lines and all(str(cfg) in line for line in lines), err  # every line names the file
     assert "no run started" in err
     assert not out.exists(), "nothing may be written when the config is refused"
 
@@ -150,8 +150,8 @@ def test_every_problem_is_reported_one_line_each(tmp_path, capsys):
     """)
     assert run_cli(cfg, "--out", tmp_path / "out") == 2
     err = capsys.readouterr().err.splitlines()
-    assert sum(l.startswith("error: ") for l in err) == 3
-    assert not any("carol" in l for l in err)
+    assert sum(line.startswith("error: ") for line in err) == 3
+    assert not any("carol" in line for line in err)
 
 
 def test_types_are_checked_and_cast(tmp_path):
@@ -211,8 +211,12 @@ def test_workers_must_be_positive(tmp_path, capsys):
         ("..", "run"),
         (".hidden", "hidden"),
         ("", "run"),
-        ("Zoë Ødegård", "Zoe-degard"),
-        ("東京", "run"),
+        ("Zoë Ødegård", "Zoe-Ødegard"),
+        ("東京", "東京"),
+        ("王小明", "王小明"),
+        ("Ольга Иванова", "Ольга-Иванова"),
+        ("Йорк", "Йорк"),
+        ("x²", "x2"),
         ("a/b\\c:d*e?f", "a-b-c-d-e-f"),
         ("index.html", "index.html-run"),
         ("CON", "CON-run"),
@@ -226,12 +230,23 @@ def test_sanitize_name(name, folder):
 def test_folders_are_unique_and_inside_out(tmp_path):
     names = ["Zoë", "Zoe", "zoe", "../zoe", "a b", "a-b", "東京", "京都"]
     folders = batch.assign_folders(names)
-    assert list(folders.values()) == ["Zoe", "Zoe-2", "zoe-3", "zoe-4", "a-b", "a-b-2", "run", "run-2"]
+    assert list(folders.values()) == ["Zoe", "Zoe-2", "zoe-3", "zoe-4", "a-b", "a-b-2", "東京", "京都"]
     assert len({f.lower() for f in folders.values()}) == len(names)
     for folder in folders.values():
         assert batch._run_dir(tmp_path, folder).parent == tmp_path.resolve()
     with pytest.raises(ValueError):
         batch._run_dir(tmp_path, "../escape")
+
+
+def test_unicode_names_keep_stable_folders():
+    """Non-Latin names keep their letters, and a name's folder does not change
+    when other participants join or leave the roster."""
+    roster = ["王小明", "Ольга Иванова", "李华", "Amara Okafor", "Σοφία"]
+    full = batch.assign_folders(roster)
+    assert full == {"王小明": "王小明", "Ольга Иванова": "Ольга-Иванова", "李华": "李华",
+                    "Amara Okafor": "Amara-Okafor", "Σοφία": "Σοφία"}
+    smaller = batch.assign_folders(["Ольга Иванова", "Σοφία", "Новый Ученик"])
+    assert smaller["Ольга Иванова"] == full["Ольга Иванова"] and smaller["Σοφία"] == full["Σοφία"]
 
 
 def test_sanitized_names_never_escape(tmp_path):
@@ -242,7 +257,8 @@ def test_sanitized_names_never_escape(tmp_path):
     @hypothesis.given(st.text())
     def check(name):
         folder = batch.sanitize_name(name)
-        assert re.fullmatch(r"[A-Za-z0-9._-]+", folder)
+        assert folder and all(c.isalnum() or c in "._-" for c in folder)
+        assert len(folder.encode("utf-8")) <= 255
         assert not folder.startswith(".") and folder not in {".", ".."}
         assert (tmp_path / folder).resolve().parent == tmp_path.resolve()
 
@@ -370,7 +386,7 @@ def class_batch(tmp_path_factory):
 
 
 def read_summary(out: Path) -> list[dict]:
-    with open(out / "summary.csv", newline="", encoding="utf-8") as fh:
+    with open(out / "summary.csv", newline="", encoding="utf-8-sig") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -398,7 +414,7 @@ def test_failure_is_isolated_and_reported(class_batch):
 def test_run_folders_are_sanitized_and_complete(class_batch):
     out = class_batch["out"]
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["alice", "etc", "Zoe", "zoe-2", "bob", "summary.csv", "index.html"])
+        ["alice", "etc", "Zoe", "zoe-2", "bob", "summary.csv", "index.html", "batch.json"])
     assert not (out.parent / "etc").exists() and not Path("/etc/batch_plain.ipynb").exists()
     for folder in ["alice", "etc", "Zoe", "zoe-2", "bob"]:
         files = {p.name for p in (out / folder).iterdir()}
@@ -415,7 +431,7 @@ def test_summary_csv(class_batch):
     rows = read_summary(class_batch["out"])
     assert [r["name"] for r in rows] == ["alice", "../../etc", "Zoë", "zoe", "bob"]
     assert list(rows[0])[:6] == ["name", "folder", "notebook", "parameters", "status", "duration_s"]
-    assert list(rows[0])[-1] == "error"
+    assert list(rows[0])[-2:] == ["error", "batch"] and rows[0]["batch"] == "Test class"
     assert rows[0]["notebook"] == "tests/fixtures/batch_chart.ipynb"
     assert json.loads(rows[1]["parameters"]) == {"seed": 4, "name": "Eve", "interactive": False}
     assert all(float(r["duration_s"]) > 0 for r in rows)

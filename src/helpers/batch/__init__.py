@@ -53,14 +53,37 @@ from .common import (
     error_text,
     record_result,
 )
-from .config import RunSpec, load_config, resolve_notebook
-from .params import Declared, effective_parameters, notebook_parameters, validate_runs
+from .config import CONFIG_SCHEMA, MAX_RUNS, Checked, RunSpec, check_config, load_config, resolve_notebook
+from .params import Allowed, Declared, duplicate_warnings, effective_parameters, notebook_parameters, parse_allowed, validate_runs
 from .report import export_html, write_index, write_summary
 from .execute import execute_in_place, execute_run
-from .runner import _run_dir as _run_dir, assign_folders, run_batch, sanitize_name
-from .cli import build_parser, main
+from .runner import (
+    MANIFEST_FILE,
+    STATUS_WRITING,
+    BatchInterrupted,
+    _run_dir as _run_dir,
+    assign_folders,
+    connect_scheduler,
+    out_problems,
+    run_batch,
+    sanitize_name,
+)
+from .cli import build_parser, main, register
 
 __all__ = [
+    "check_config",
+    "Checked",
+    "CONFIG_SCHEMA",
+    "MAX_RUNS",
+    "Allowed",
+    "parse_allowed",
+    "duplicate_warnings",
+    "MANIFEST_FILE",
+    "STATUS_WRITING",
+    "BatchInterrupted",
+    "connect_scheduler",
+    "out_problems",
+    "register",
     "execute_in_place",
     "main",
     "build_parser",

@@ -1,6 +1,6 @@
 """The command line: ``python -m helpers.batch COMMAND ...``.
 
-Each subcommand is registered with :func:`command`; a module adding a
+Each subcommand is registered with :func:`register`; a module adding a
 command defines ``add_arguments(parser)`` and a handler returning the exit
 status, and registers them here (see ``COMMANDS``)."""
 
@@ -11,11 +11,16 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .common import CELL_TIMEOUT, INDEX_FILE, SUMMARY_FILE, ConfigError
-from .config import _config_title, load_config
+import json
+import math
+import os
+from collections import Counter
+
+from .common import CELL_TIMEOUT, INDEX_FILE, RUN_FILE, SUMMARY_FILE, ConfigError
+from .config import MAX_RUNS, Checked, check_config
 from .execute import execute_in_place
-from .params import validate_runs
-from .runner import run_batch
+from .runner import out_problems, run_batch
+
 
 def _cmd_execute_in_place(args: argparse.Namespace) -> int:
     status = 0
@@ -32,50 +37,120 @@ def _cmd_execute_in_place(args: argparse.Namespace) -> int:
     return status
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    def refuse(problems: Sequence[str]) -> int:
-        for line in problems:
-            print(f"error: {line}", file=sys.stderr)
-        n = len(problems)
-        print(f"refused: {n} problem{'s' if n != 1 else ''}; no run started", file=sys.stderr)
-        return 2
+def _refuse(problems: Sequence[str], what: str = "no run started") -> int:
+    for line in problems:
+        print(f"error: {line}", file=sys.stderr)
+    n = len(problems)
+    print(f"refused: {n} problem{'s' if n != 1 else ''}; {what}", file=sys.stderr)
+    return 2
 
-    if args.workers is not None and args.workers < 1:
-        return refuse([f"--workers must be at least 1, got {args.workers}"])
-    out_dir = Path(args.out)
-    if out_dir.exists() and not out_dir.is_dir():
-        return refuse([f"--out {out_dir}: exists and is not a folder"])
-    try:
-        runs = load_config(args.config)
-        title = _config_title(Path(args.config))
-        problems = validate_runs(runs)
-        if problems:
-            return refuse(problems)
-        if args.scheduler:
+
+#: Seconds one run takes when nothing better is known (a lesson notebook
+#: plus its report on one core; see docs/benchmarks.md).
+TYPICAL_RUN_SECONDS = 6.0
+
+
+def estimate_seconds(checked: Checked, workers: int, out_dir: Path | None = None) -> tuple[float, str]:
+    """Rough wall time of a batch, and where the per-run time comes from: the
+    median duration of earlier runs in ``out_dir`` if any, else
+    :data:`TYPICAL_RUN_SECONDS`."""
+    import statistics
+
+    durations = []
+    if out_dir is not None and out_dir.is_dir():
+        for run_file in out_dir.glob(f"*/{RUN_FILE}"):
             try:
-                import distributed  # noqa: F401
-            except ImportError:
-                return refuse(["--scheduler needs Dask: install the optional extra with pip install -e \".[dask]\""])
+                value = json.loads(run_file.read_text(encoding="utf-8")).get("duration_s")
+            except (OSError, ValueError, AttributeError):
+                continue
+            if isinstance(value, (int, float)) and value > 0:
+                durations.append(float(value))
+    per_run, source = (
+        (statistics.median(durations), f"median of {len(durations)} earlier runs in {out_dir}")
+        if durations else (TYPICAL_RUN_SECONDS, "a typical lesson notebook")
+    )
+    waves = math.ceil(checked.n_runs / max(1, workers))
+    return waves * per_run, f"{per_run:.0f} s per run ({source}), {workers} at a time"
+
+
+def _describe_runs(checked: Checked) -> str:
+    counts = Counter(Path(r.notebook).name if r.notebook else r.notebook_ref for r in checked.runs)
+    what = ", ".join(f"{n} of {nb}" for nb, n in counts.most_common())
+    return f"{checked.n_runs} run{'s' if checked.n_runs != 1 else ''}" + (f" ({what})" if what else "")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
+def _args_check(c: argparse.ArgumentParser) -> None:
+    c.add_argument("config", help="YAML batch config (see batches/ and docs/instructors.md)")
+    c.add_argument("--out", default=None, help="the folder the batch would write (checked too; nothing is written)")
+    c.add_argument("--workers", type=int, default=None, help="runs at the same time, for the time estimate")
+    c.add_argument("--max-runs", type=int, default=MAX_RUNS, help=f"refuse a config making more runs (default {MAX_RUNS})")
+    c.add_argument("--force", action="store_true", help="as for run: accept a non-empty --out or another batch there")
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    """Every check ``run`` makes, the run count and a time estimate; nothing runs."""
+    if args.workers is not None and args.workers < 1:
+        return _refuse([f"--workers must be at least 1, got {args.workers}"], "nothing checked")
+    try:
+        checked = check_config(args.config, max_runs=args.max_runs)
+    except ConfigError as exc:
+        return _refuse(exc.problems, "nothing run")
+    problems = list(checked.problems)
+    if not problems and args.out:
+        problems += out_problems(checked.runs, Path(args.out), checked.title, force=args.force)
+    for line in checked.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    if problems:
+        return _refuse(problems, "nothing run")
+    workers = args.workers or os.cpu_count() or 1
+    seconds, how = estimate_seconds(checked, workers, Path(args.out) if args.out else None)
+    print(f"ok: {_describe_runs(checked)}; about {_duration(seconds)} ({how}); nothing was run")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    if args.workers is not None and args.workers < 1:
+        return _refuse([f"--workers must be at least 1, got {args.workers}"])
+    out_dir = Path(args.out)
+    try:
+        checked = check_config(args.config, max_runs=args.max_runs)
+        problems = list(checked.problems)
+        if out_dir.exists() and not out_dir.is_dir():
+            problems.append(f"--out {out_dir}: exists and is not a folder")
+        if problems:
+            return _refuse(problems)
+        for line in checked.warnings:
+            print(f"warning: {line}", file=sys.stderr)
+        if not args.quiet:
+            print(f"{_describe_runs(checked)} into {out_dir}", file=sys.stderr)
         result = run_batch(
-            runs,
+            checked.runs,
             out_dir,
             workers=args.workers,
             only_failed=args.only_failed,
             scheduler=args.scheduler,
             timeout=args.timeout,
             progress=not args.quiet,
-            title=title,
+            title=checked.title,
+            force=args.force,
         )
     except ConfigError as exc:
-        return refuse(exc.problems)
+        return _refuse(exc.problems)
     if not result.executed:
         print(f"nothing to re-run: all {len(result.records)} runs in {out_dir} succeeded")
-    n_ok, n_failed = len(result.ok), len(result.failed)
-    print(f"{n_ok} ok, {n_failed} not ok of {len(result.records)} runs; "
-          f"summary: {out_dir / SUMMARY_FILE}, reports: {out_dir / INDEX_FILE}")
+    n_ok, n_failed, n_not = len(result.ok), len(result.failed), len(result.not_run)
+    print(f"{n_ok} ok, {n_failed} failed" + (f", {n_not} not run" if n_not else "")
+          + f" of {len(result.records)} runs; summary: {out_dir / SUMMARY_FILE}, reports: {out_dir / INDEX_FILE}")
     if result.interrupted:
-        print("interrupted: finished runs are saved; run again with --only-failed to finish the rest", file=sys.stderr)
+        name = {1: "SIGHUP", 2: "Ctrl-C", 15: "SIGTERM"}.get(int(result.signal or 2), f"signal {result.signal}")
+        print(f"interrupted ({name}): finished runs are saved, {n_not} not run; "
+              "run again with --only-failed to finish the rest", file=sys.stderr)
     return result.exit_code
+
 
 #: Registered subcommands: name -> (help, add_arguments, handler). A module
 #: adding a command calls :func:`register` at import time (and is imported
@@ -108,13 +183,21 @@ def _args_run(r: argparse.ArgumentParser) -> None:
                    help="run on a Dask distributed cluster (e.g. tcp://10.0.0.5:8786); needs the 'dask' extra")
     r.add_argument("--timeout", type=int, default=CELL_TIMEOUT, help=f"seconds a cell may take (default {CELL_TIMEOUT})")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--max-runs", type=int, default=MAX_RUNS,
+                   help=f"refuse a config making more runs than this (default {MAX_RUNS})")
+    r.add_argument("--force", action="store_true",
+                   help="write into a non-empty --out that holds no earlier batch, or beside another config's batch "
+                   "(files the runner did not write are still never replaced or deleted)")
 
 
 register("execute-in-place", "re-execute notebooks with default parameters and save them",
          _args_execute_in_place, _cmd_execute_in_place)
 register("run", "run a batch of notebooks described by a YAML config", _args_run, _cmd_run,
          "Run one notebook per participant, cohort or organisation, as CONFIG describes. "
-         "Exit status: 0 all ok, 1 some run failed, 2 config refused (nothing run), 130 interrupted.")
+         "Exit status: 0 all ok, 1 some run failed, 2 refused (nothing run, --out untouched), "
+         "130 Ctrl-C, 143 SIGTERM, 129 SIGHUP.")
+register("check", "check a batch config: every check of run, the run count and a time estimate; nothing runs",
+         _args_check, _cmd_check)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -175,10 +175,15 @@ class ConfigError(Exception):
 
 
 def error_text(error: Mapping[str, Any] | None) -> str:
-    """One line for an error record: ``cell 7 (In [5]): ValueError: boom``."""
+    """One line for an error record: ``cell 7 (In [5]): ValueError: boom``,
+    or ``cell 7: timed out after 600 s``."""
     if not error:
         return ""
     where = ""
+    timeout = error.get("exception") == "timeout"
+    if timeout:
+        prefix = f"cell {error['cell']}: " if error.get("cell") is not None else ""
+        return f"{prefix}{error.get('message') or 'timed out'}"
     if error.get("cell") is not None:
         where = f"cell {error['cell']}"
         if error.get("execution_count"):
@@ -235,6 +240,8 @@ class BatchResult:
     records: list[RunRecord]
     executed: list[str] = field(default_factory=list)
     interrupted: bool = False
+    #: The signal that interrupted the batch (2 Ctrl-C, 15 SIGTERM, 1 SIGHUP).
+    signal: int | None = None
 
     @property
     def ok(self) -> list[RunRecord]:
@@ -242,11 +249,19 @@ class BatchResult:
 
     @property
     def failed(self) -> list[RunRecord]:
-        return [r for r in self.records if r.status != STATUS_OK]
+        """Runs that ran and failed."""
+        return [r for r in self.records if r.status == STATUS_FAILED]
+
+    @property
+    def not_run(self) -> list[RunRecord]:
+        """Runs that did not run (the batch was interrupted first)."""
+        return [r for r in self.records if r.status not in (STATUS_OK, STATUS_FAILED)]
 
     @property
     def exit_code(self) -> int:
+        """0 all ok, 1 some run failed, 128 + signal number when interrupted
+        (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP)."""
         if self.interrupted:
-            return 130
+            return 128 + int(self.signal or 2)
         return 0 if all(r.status == STATUS_OK for r in self.records) else 1
 

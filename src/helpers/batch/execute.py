@@ -144,6 +144,36 @@ def _error_from(exc: BaseException) -> dict[str, Any]:
     text = str(exc).strip()
     return {"cell": None, "execution_count": None, "exception": type(exc).__name__, "message": text.splitlines()[-1] if text else ""}
 
+
+def _is_timeout(exc: BaseException) -> bool:
+    return type(exc).__name__ == "CellTimeoutError"
+
+
+def _running_cell(nb_path: Path) -> tuple[int | None, Any]:
+    """Index and execution count of the cell that was running when a partial
+    output notebook was last saved (the cell that timed out)."""
+    try:
+        nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None, None
+    cells = nb.get("cells", [])
+    for i, cell in enumerate(cells):
+        if (cell.get("metadata", {}).get("papermill") or {}).get("status") == "running":
+            return i, cell.get("execution_count")
+    last = None
+    for i, cell in enumerate(cells):
+        if cell.get("cell_type") == "code" and (cell.get("metadata", {}).get("papermill") or {}).get("start_time"):
+            last = i
+    return (last, cells[last].get("execution_count")) if last is not None else (None, None)
+
+
+def _cell_id(raw: bytes, index: Any) -> str | None:
+    try:
+        cell = json.loads(raw.decode("utf-8"))["cells"][int(index)]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+    return str(cell["id"]) if cell.get("id") else None
+
 def _run_papermill(job: Mapping[str, Any], out_nb: Path, results: Path, log_file: Any = None) -> None:
     import papermill
 
@@ -214,6 +244,12 @@ def execute_run(job: Mapping[str, Any]) -> dict[str, Any]:
                 break
             except Exception as exc:
                 outcome["error"] = _error_from(exc)
+                if _is_timeout(exc):
+                    cell, count = _running_cell(out_nb)
+                    limit = job.get("timeout", CELL_TIMEOUT)
+                    outcome["error"] = {"cell": cell, "execution_count": count, "exception": "timeout",
+                                        "message": f"timed out after {limit} s"}
+                    break
                 if attempt == 1 and not _started(out_nb):
                     outcome["error"]["message"] = "kernel failed to start, retrying: " + outcome["error"]["message"]
                     continue
@@ -240,7 +276,11 @@ def execute_run(job: Mapping[str, Any]) -> dict[str, Any]:
             outcome["files"][nb_name] = raw
             try:
                 nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
-                outcome["files"][f"{stem}.html"] = export_html(nb).encode("utf-8")
+                if outcome["error"] and outcome["error"].get("cell") is not None:
+                    outcome["error"]["cell_id"] = _cell_id(raw, outcome["error"]["cell"])
+                names = [nb_name, f"{stem}.html", RESULT_FILE, "run.json"] + ([KERNEL_LOG] if KERNEL_LOG in outcome["files"] else [])
+                report = export_html(nb, run=job["name"], notebook=nb_name, parameters=job["parameters"], files=names)
+                outcome["files"][f"{stem}.html"] = report.encode("utf-8")
             except Exception as exc:  # a report that cannot be exported is a failure too
                 if outcome["error"] is None:
                     outcome["status"] = STATUS_FAILED
@@ -251,12 +291,18 @@ def execute_run(job: Mapping[str, Any]) -> dict[str, Any]:
     return outcome
 
 
-def _worker_init() -> None:
+def _worker_init(tmp_dir: str | None = None) -> None:
     """In a worker process: Ctrl-C is the main process's business (it stops
     the workers with SIGTERM), and SIGTERM unwinds cleanly (kernel shut down,
     temporary files removed). A Python handler, not SIG_IGN, so kernels
-    started from here still get the default SIGINT behaviour."""
+    started from here still get the default SIGINT behaviour. With
+    ``tmp_dir``, every temporary file of the worker and of its kernels goes
+    there (the batch removes that folder at its end, whatever happened)."""
     import signal
+
+    if tmp_dir:
+        tempfile.tempdir = tmp_dir
+        os.environ["TMPDIR"] = tmp_dir
 
     signal.signal(signal.SIGINT, lambda signum, frame: None)
     signal.signal(signal.SIGTERM, _exit_on_signal)

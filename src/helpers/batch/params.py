@@ -7,6 +7,7 @@ import ast
 import datetime as _dt
 import difflib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -22,6 +23,107 @@ class Declared:
     type: str | None  # "int", "float", "bool", "str", "list", "dict"; None accepts anything
     default: Any
     help: str = ""
+
+    @property
+    def allowed(self) -> Allowed | None:
+        """The values the help text declares (see :func:`parse_allowed`)."""
+        return parse_allowed(self.help)
+
+
+_NUM = r"[-+]?\d+(?:\.\d+)?"
+_BOUND = re.compile(rf"(>=|>|<=|<|at least|at most)\s*({_NUM})$")
+_SPAN = re.compile(rf"({_NUM})\s*(?:-|–|to)\s*({_NUM})$")
+_SAMPLE = re.compile(r"\s+in the (?:sample|generated) data$")
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """Values a parameter accepts, as declared at the end of its help text.
+
+    ``options``: the only values allowed (``(one of: education, business)``);
+    ``low``/``high``: bounds (``(>= 1)``, ``(> 0)``, ``(at most 10)``,
+    ``(0 to 1)``, ``(2015-2024)``; a span includes both ends);
+    ``generated_only``: the annotation ends with "in the sample data", so it
+    applies only when the notebook generates its data (``data_dir`` empty).
+    ``text`` is the annotation as written, for messages.
+    """
+
+    text: str
+    options: tuple[Any, ...] = ()
+    low: float | None = None
+    low_inclusive: bool = True
+    high: float | None = None
+    high_inclusive: bool = True
+    generated_only: bool = False
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` is not allowed (``None`` when it is)."""
+        if self.options:
+            if value in self.options:
+                return None
+            close = difflib.get_close_matches(str(value), [str(o) for o in self.options], n=1, cutoff=0.6)
+            return "must be one of " + ", ".join(map(str, self.options)) + (f" (did you mean {close[0]!r}?)" if close else "")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None  # the type check reports it
+        if self.low is not None and (value < self.low or (value == self.low and not self.low_inclusive)):
+            return f"must be {'>=' if self.low_inclusive else '>'} {_num(self.low)}"
+        if self.high is not None and (value > self.high or (value == self.high and not self.high_inclusive)):
+            return f"must be {'<=' if self.high_inclusive else '<'} {_num(self.high)}"
+        return None
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def parse_allowed(help_text: str) -> Allowed | None:
+    """The allowed values a parameter's help text declares in parentheses.
+
+    The convention (docs/authoring.md), anywhere in the help comment:
+    ``(one of: education, business)`` (options, quotes optional),
+    ``(>= 1)``, ``(> 0)``, ``(<= 100)``, ``(< 5)``, ``(at least 6)``,
+    ``(at most 10)``, ``(0 to 1)`` or ``(2015-2024)`` (both ends included);
+    bounds combine with a comma or "and": ``(>= 1, <= 60)``. An annotation
+    ending with "in the sample data" (``(2022-2024 in the sample data)``)
+    holds only for generated data. Parentheses with anything else are
+    ordinary help text.
+    """
+    found: list[Allowed] = []
+    for group in re.findall(r"\(([^()]*)\)", help_text or ""):
+        text = group.strip()
+        body, generated_only = _SAMPLE.sub("", text), bool(_SAMPLE.search(text))
+        if body.lower().startswith("one of:"):
+            items = [x.strip().strip("\"'") for x in re.split(r",|\bor\b", body[7:])]
+            options = tuple(_literal_or_text(x) for x in items if x)
+            if options:
+                found.append(Allowed(f"({text})", options=options, generated_only=generated_only))
+            continue
+        low = high = None
+        low_inc = high_inc = True
+        ok = True
+        for part in re.split(r",|\band\b", body):
+            part = part.strip()
+            m_bound, m_span = _BOUND.fullmatch(part), _SPAN.fullmatch(part)
+            if m_span:
+                low, high = float(m_span.group(1)), float(m_span.group(2))
+            elif m_bound:
+                op, num = m_bound.group(1), float(m_bound.group(2))
+                if op in (">=", ">", "at least"):
+                    low, low_inc = num, op != ">"
+                else:
+                    high, high_inc = num, op != "<"
+            else:
+                ok = False
+                break
+        if ok and (low is not None or high is not None):
+            found.append(Allowed(f"({text})", low=low, low_inclusive=low_inc, high=high, high_inclusive=high_inc,
+                                 generated_only=generated_only))
+    return found[-1] if found else None
+
+
+def _literal_or_text(text: str) -> Any:
+    value = _literal(text)
+    return text if value is _UNKNOWN else value
 
 
 _TYPE_OF = {bool: "bool", int: "int", float: "float", str: "str", list: "list", tuple: "list", dict: "dict"}
@@ -223,5 +325,47 @@ def validate_runs(runs: Sequence[RunSpec]) -> list[str]:
                     f"{where}: parameter {name!r}{from_where} must be {expected} (declared in {nb_name}), "
                     f"got {_describe(value)}{extra}"
                 )
+                continue
+            allowed = spec.allowed
+            own_data = bool(str(run.parameters.get("data_dir") or "").strip())
+            if allowed is not None and not (allowed.generated_only and own_data):
+                why = allowed.problem(value)
+                if why:
+                    problems.append(
+                        f"{where}: parameter {name!r}{from_where} is {_short(value)}, but {why} "
+                        f"(declared in {nb_name}: {allowed.text})"
+                    )
+                    continue
+            if name == "data_dir" and isinstance(value, str) and value.strip():
+                folder = Path(value).expanduser()
+                if not folder.is_dir():
+                    base = f"relative to {run.config.parent}, " if run.config and not Path(value).is_absolute() else ""
+                    problems.append(
+                        f"{where}: parameter 'data_dir'{from_where}: folder {value!r} not found ({base}"
+                        f"a relative path is resolved relative to the config file)"
+                        if not folder.exists() else f"{where}: parameter 'data_dir'{from_where}: {value!r} is not a folder"
+                    )
     return problems
 
+
+
+def duplicate_warnings(runs: Sequence[RunSpec]) -> list[str]:
+    """One line per group of runs that would get identical parameters for the
+    same notebook (two participants with the same data); not an error."""
+    groups: dict[str, list[str]] = {}
+    for run in runs:
+        if run.notebook is None:
+            continue
+        try:
+            params = effective_parameters(run)
+        except Exception:  # reported by validate_runs
+            continue
+        key = json.dumps([str(run.notebook), params], sort_keys=True, default=str)
+        groups.setdefault(key, []).append(run.name)
+    out = []
+    for names in groups.values():
+        if len(names) > 1:
+            shown = ", ".join(repr(n) for n in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            out.append(f"runs {shown} have identical parameters for the same notebook, so they get the same data "
+                       "(give each its own seed if that is not meant)")
+    return out
