@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpers import data, simulate, support
-from helpers.exercises import CORRECT, INCORRECT, NOT_ATTEMPTED, ____, nb01, nb02, nb03
+from helpers.exercises import CORRECT, INCORRECT, NOT_ATTEMPTED, ____, nb02, nb03
 
 SEEDS = [7, 123]
 
@@ -15,51 +15,7 @@ def sample(seed: int):
     return contacts, support.agent_summary(contacts)
 
 
-# -------------------------------------------------------------------------------- 01
-
-
-@pytest.fixture(params=SEEDS)
-def ex01(request):
-    seed = request.param
-    contacts, agents = sample(seed)
-    run = simulate.simulate_team(seed=seed)
-    return seed, run, contacts, agents, nb01.exercises(run, contacts, agents)
-
-
-def test_nb01_self_test(ex01):
-    *_, ex = ex01
-    assert ex.self_test() == []
-    assert len(ex.exercises) >= 3 and len(ex.reflections) >= 1
-
-
-def test_nb01_answers(ex01):
-    seed, run, contacts, agents, ex = ex01
-    p = run.periods
-    q1 = p.loc[~p["target_on"], "handle_time_min"].mean() - p["handle_time_min"].tail(4).mean()
-    q2 = p.loc[~p["target_on"], "fcr_pct"].mean() - p["fcr_pct"].tail(4).mean()
-    assert ex.q1.check(q1).status == CORRECT and q1 > 0
-    assert ex.q2.check(q2).status == CORRECT and q2 > 0
-    assert ex.q1.check(____).status == NOT_ATTEMPTED
-    wrong = ex.q1.check(-q1)
-    assert wrong.status == INCORRECT and "after minus before" in wrong.message
-    assert "relative change" in ex.q2.check(100 * q2 / p.loc[~p["target_on"], "fcr_pct"].mean()).message
-
-
-def test_nb01_suspects_are_the_planted_gamers(ex01):
-    seed, run, contacts, agents, ex = ex01
-    planted = data.planted("support_contacts", seed=seed)["gaming_agents"]
-    assert ex.q3.check(list(reversed(planted))).status == CORRECT
-    fast = agents.loc[agents["handle_time_min"] < agents["handle_time_min"].median(), "agent_id"].tolist()
-    fb = ex.q3.check(fast)
-    assert fb.status == INCORRECT and "faster than the median" in fb.message
-    assert ex.q3.check(planted[:-1]).status == INCORRECT
-    assert ex.q3.check("AG01").status == INCORRECT  # a string is not a list of ids
-
-
-@pytest.mark.parametrize("seed", range(20, 40))
-def test_nb01_rule_matches_planted_pattern_over_many_seeds(seed):
-    contacts, agents = sample(seed)
-    assert nb01.gaming_suspects(agents, contacts) == sorted(data.planted("support_contacts", seed=seed)["gaming_agents"])
+# Notebook 01's exercises are tested in tests/test_exercises_nb00_01.py.
 
 
 # -------------------------------------------------------------------------------- 02
