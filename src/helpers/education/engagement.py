@@ -124,8 +124,9 @@ def activity_summary(values: Sequence[float] | np.ndarray | pd.Series) -> dict[s
     """Why the mean misleads for right-skewed activity: mean, median, deciles, skewness.
 
     Returns ``n``, ``mean``, ``median``, ``p10``, ``p90``, ``mean_over_median``,
-    ``top_decile_share`` (percent of all activity by the most active 10 %,
-    :func:`metrics.top_decile_share`) and ``skewness`` (the moment coefficient
+    ``top_decile_share`` (percent of the sum of ``values`` held by the top 10 % of them,
+    :func:`metrics.top_decile_share`: pass per-student *totals* for a share of all activity;
+    over per-week rates it is a share of summed rates, not of clicks) and ``skewness`` (the moment coefficient
     g1 = m3 / m2^1.5; > 0 means a long right tail). Missing values are dropped.
     """
     v = np.asarray(pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce"), dtype="float64")

@@ -1,132 +1,256 @@
 """Self-checks for notebook 08, educator satisfaction.
 
 Every expected answer is computed from the data the notebook loaded (any seed, size or data
-folder). A known mistake is listed only when, on this data, it gives an answer the check can
-tell apart from the right one.
+folder). q1 is a code exercise (reverse coding and Cronbach's alpha, checked on both of this
+run's scales and on edge cases); q2 asks for an alpha the notebook never prints; q3 comes
+before the school response rates are summarised; q4 (the teacher-level correlation) comes
+before the three correlations are shown; p1 is a prediction of the within-school correlation.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 from helpers import education, metrics
-from helpers.exercises import Exercise, ExerciseSet, Reflection, boolean, number
-from helpers.exercises.nb06 import distinct_mistakes
+from helpers.exercises import Case, CodeExercise, Exercise, ExerciseSet, Prediction, Reflection, number
+from helpers.validate import TALIS_REVERSED
 
-__all__ = ["exercises", "ITEM"]
+__all__ = ["exercises", "scale_alpha", "DELETED_ITEM"]
 
-#: The overall job-satisfaction item of TALIS 2018.
-ITEM = "job_satisfied_overall"
+#: The item exercise 2 leaves out of its scale ("alpha if item deleted").
+DELETED_ITEM = "prof_advantages"
 
 
-def _q1(survey: pd.DataFrame) -> Exercise:
-    answered = survey[ITEM].dropna().astype("float64")
-    expected = metrics.top_box_share(answered, 3)
-    compare = number(abs_tol=0.1, decimals=1)
-    mistakes = distinct_mistakes(compare, expected, [
-        ("the mean answer", lambda: float(answered.mean()),
-         "report the share who agree (3 or 4), not the average of a 1-4 code."),
-        ("everyone invited in the denominator", lambda: 100.0 * float((answered >= 3).sum()) / len(survey),
-         "teachers who did not answer are unknown, not dissatisfied; divide by those who answered."),
-        ("'strongly agree' only", lambda: metrics.top_box_share(answered, 4),
-         "agreement on this scale is 'agree' or 'strongly agree' (3 or 4)."),
-    ])
-    return Exercise(
+# --------------------------------------------------------------------------- reference functions
+
+
+def scale_alpha(answers: pd.DataFrame, negative: Sequence[str]) -> float:
+    """Cronbach's alpha of a 1-4 agree scale after reverse-coding the ``negative`` items
+    (5 - x); respondents with a missing item are left out (the reference)."""
+    items = answers.astype("float64").copy()
+    for col in negative:
+        items[col] = 5 - items[col]
+    items = items.dropna()
+    k = items.shape[1]
+    return float(k / (k - 1) * (1 - items.var().sum() / items.sum(axis=1).var()))
+
+
+def _not_reversed(answers: pd.DataFrame, negative: Sequence[str]) -> float:
+    return scale_alpha(answers, [])
+
+
+def _no_k_factor(answers: pd.DataFrame, negative: Sequence[str]) -> float:
+    alpha = scale_alpha(answers, negative)
+    k = answers.shape[1]
+    return alpha * (k - 1) / k
+
+
+def _missing_kept(answers: pd.DataFrame, negative: Sequence[str]) -> float:
+    items = answers.astype("float64").copy()
+    for col in negative:
+        items[col] = 5 - items[col]
+    k = items.shape[1]  # pandas skips NaN per column, and sum() treats NaN as 0
+    return float(k / (k - 1) * (1 - items.var().sum() / items.sum(axis=1).var()))
+
+
+def _mixed_ddof(answers: pd.DataFrame, negative: Sequence[str]) -> float:
+    items = answers.astype("float64").copy()
+    for col in negative:
+        items[col] = 5 - items[col]
+    items = items.dropna()
+    k = items.shape[1]
+    return float(k / (k - 1) * (1 - items.var(ddof=0).sum() / items.sum(axis=1).var(ddof=1)))
+
+
+def _distinct(mistakes: list[tuple[str, Any, str]], expected: float, tol: float) -> list[tuple[str, Any, str]]:
+    """Keep only the mistakes this run's data can tell apart from the answer."""
+    kept = []
+    for label, wrong, message in mistakes:
+        value = float(wrong())
+        if math.isfinite(value) and abs(value - expected) > 2 * tol:
+            kept.append((label, wrong, message))
+    return kept
+
+
+def _respondents(survey: pd.DataFrame) -> pd.DataFrame:
+    return survey[survey["responded"].to_numpy() == 1]
+
+
+# --------------------------------------------------------------------------- exercises
+
+
+def _q1(survey: pd.DataFrame) -> CodeExercise:
+    resp = _respondents(survey)
+
+    def scale(name: str) -> tuple[pd.DataFrame, list[str]]:
+        items = list(education.SCALES[name])
+        return resp[items].astype("float64").reset_index(drop=True), [i for i in items if i in TALIS_REVERSED]
+
+    def cases() -> list[Case]:
+        tiny = pd.DataFrame({"a": [4, 3, 2, 4, 1], "b": [1, 2, 3, 1, 4], "c": [4, 4, 2, 3, 1]}, dtype="float64")
+        gap = tiny.copy()
+        gap.loc[2, "c"] = np.nan
+        return [
+            Case(args=scale("profession"), label="this run's profession items",
+                 why="Two of the four items are negatively worded."),
+            Case(args=scale("school"), label="this run's work-environment items",
+                 why="One of the four items is negatively worded."),
+            Case(args=(tiny, ["b"]), label="three items, one negative",
+                 why="Only the columns named in `negative` are reversed."),
+            Case(args=(tiny.drop(columns="b"), []), label="no negative item",
+                 why="With nothing to reverse, the items are used as they are."),
+            Case(args=(gap, ["b"]), label="a respondent with a missing answer",
+                 why="Leave out respondents with a missing item, so that every variance uses the same people."),
+        ]
+
+    return CodeExercise(
         "q1",
-        "What percent of the teachers who answered agree or strongly agree that, all in all, they are "
-        "satisfied with their job?",
-        expected=lambda: expected,
-        compare=compare,
-        hints=[
-            f"Take the `{ITEM}` answers that are not missing.",
-            f"Share of answers 3 or 4, times 100: metrics.top_box_share(survey['{ITEM}'].astype(float), 3).",
+        "Write scale_alpha(answers, negative): Cronbach's alpha of a 1-4 agree scale. answers has one column per "
+        "item and one row per respondent; negative lists the negatively worded columns, to be reverse-coded "
+        "(5 - x) first. Leave out respondents with a missing item.",
+        reference=scale_alpha,
+        cases=cases,
+        compare=number(abs_tol=1e-6, decimals=4),
+        mistakes=[
+            ("the negative items not reversed", _not_reversed,
+             "reverse the columns named in `negative` (5 - x on a 1-4 scale) before computing alpha."),
+            ("alpha without k / (k - 1)", _no_k_factor, "multiply by k / (k - 1), with k the number of items."),
+            ("respondents with a missing item kept", _missing_kept,
+             "pandas' var() skips a missing value per column while sum(axis=1) counts it as 0: call .dropna() first."),
+            ("item variances with ddof=0", _mixed_ddof,
+             "use the same variance (pandas' default, ddof=1) for the items and for the total."),
         ],
-        solution_code=f"metrics.top_box_share(survey['{ITEM}'].astype(float), 3)",
-        mistakes=mistakes,
-        explain="TALIS 2018 found about 90% across the OECD - among the teachers who answered.",
+        hints=[
+            "Copy the frame, replace each negative column by 5 minus itself, then .dropna().",
+            "k = number of columns; alpha = k / (k - 1) * (1 - items.var().sum() / items.sum(axis=1).var()).",
+        ],
+        solution_code=(
+            "def scale_alpha(answers, negative):\n"
+            "    items = answers.copy()\n"
+            "    items[negative] = 5 - items[negative]        # reverse-code the negative items\n"
+            "    items = items.dropna()                         # the same respondents for every variance\n"
+            "    k = items.shape[1]\n"
+            "    return k / (k - 1) * (1 - items.var().sum() / items.sum(axis=1).var())\n"
+            "# the same with the helpers: metrics.cronbach_alpha(education.reverse_items(...)[items])"
+        ),
+        why="alpha compares the items' own variances with the variance of their sum: items that move together "
+            "make the sum vary much more than its parts.",
+        explain="The same function checks any scale you build from agree items.",
     )
 
 
 def _q2(survey: pd.DataFrame) -> Exercise:
-    items = list(education.SCALES["school"])
-    resp = survey[survey["responded"].to_numpy() == 1]
+    resp = _respondents(survey)
     rev = education.reverse_items(resp)
-    expected = metrics.cronbach_alpha(rev[items].astype("float64"))
-    compare = number(abs_tol=0.005, decimals=3)
-    mistakes = distinct_mistakes(compare, expected, [
-        ("the negatively worded item not reversed", lambda: metrics.cronbach_alpha(resp[items].astype("float64")),
-         "'I would like to change to another school' runs the other way: reverse it (5 - x on a 1-4 scale) first."),
-        ("all eight items in one scale", lambda: metrics.cronbach_alpha(rev[list(education.SCALES['profession']) + items].astype('float64')),
-         "the question asks about the four work-environment items only."),
-    ])
+    scale = list(education.SCALES["profession"])
+    kept = [i for i in scale if i != DELETED_ITEM]
+    expected = metrics.cronbach_alpha(rev[kept].astype("float64"))
+    school = list(education.SCALES["school"])
     return Exercise(
         "q2",
-        "What is Cronbach's alpha of the four 'satisfaction with the work environment' items (school_change, "
-        "school_enjoy, school_recommend, job_satisfied_overall), respondents only, after reverse coding?",
+        f"What is Cronbach's alpha of the profession scale without the item {DELETED_ITEM} ('alpha if item "
+        "deleted'), respondents only, after reverse coding? Give three decimals.",
         expected=lambda: expected,
-        compare=compare,
+        compare=number(abs_tol=0.001, decimals=3),
         hints=[
-            "Reverse-code school_change first: education.reverse_items(respondents) flips every negatively worded item.",
-            "metrics.cronbach_alpha(reversed_frame[the four items]).",
+            f"The profession scale has four items; keep the three other than {DELETED_ITEM}.",
+            "Reverse-code the negative ones, then your scale_alpha (or metrics.cronbach_alpha) on the three columns.",
         ],
         solution_code=(
-            "rev = education.reverse_items(survey[survey['responded'] == 1])\n"
-            "metrics.cronbach_alpha(rev[list(education.SCALES['school'])].astype(float))"
+            f"three = {kept!r}\n"
+            f"scale_alpha(survey.loc[survey['responded'] == 1, three], {[i for i in kept if i in TALIS_REVERSED]!r})\n"
+            "# the same with the helpers: metrics.cronbach_alpha(education.reverse_items(respondents)[three])"
         ),
-        mistakes=mistakes,
-        explain="Around 0.7 is commonly read as acceptable for a short scale; alpha rises with the number of items.",
+        why="alpha if item deleted is the alpha of the remaining items; if it rises, the item fits the scale poorly.",
+        mistakes=_distinct([
+            ("the full four-item scale", lambda: metrics.cronbach_alpha(rev[scale].astype("float64")),
+             f"leave {DELETED_ITEM} out and compute alpha of the other three items."),
+            ("the negative items not reversed", lambda: metrics.cronbach_alpha(resp[kept].astype("float64")),
+             "reverse prof_regret and prof_other_profession (5 - x) first."),
+            ("the work-environment scale", lambda: metrics.cronbach_alpha(rev[school].astype("float64")),
+             "the question is about the profession scale."),
+            ("the work-environment scale without one item",
+             lambda: metrics.cronbach_alpha(rev[[i for i in school if i != "job_satisfied_overall"]].astype("float64")),
+             "the question is about the profession scale."),
+        ], expected, 0.001),
+        explain="Compare it with the four-item alpha printed above: alpha also depends on the number of items.",
     )
 
 
 def _q3(survey: pd.DataFrame) -> Exercise:
     rates = education.response_rates(survey)
-    both = education.overall_from_groups(rates, count="responded", n="invited")
-    expected = both["pooled"]
-    compare = number(abs_tol=0.05, decimals=2)
-    mistakes = distinct_mistakes(compare, expected, [
-        ("the mean of the school response rates", lambda: both["mean_of_rates"],
-         "schools have different numbers of teachers; divide all respondents by all invited teachers."),
-        ("the non-response rate", lambda: 100.0 - expected,
-         "the response rate is the share who answered."),
-    ])
+    pooled = 100.0 * float(rates["responded"].sum()) / float(rates["invited"].sum())
     return Exercise(
         "q3",
-        "What is the survey's overall response rate (percent of all invited teachers who answered)?",
-        expected=lambda: expected,
-        compare=compare,
+        "What is the survey's overall response rate: the percent of all invited teachers who answered? Give a "
+        "percent with one decimal.",
+        expected=lambda: pooled,
+        compare=number(abs_tol=0.05, decimals=1, unit="percent"),
         hints=[
             "One row per invited teacher; `responded` is 1 for those who answered.",
-            "metrics.participation_rate(survey['responded']), or pool the school table: "
-            "metrics.pooled_rate(rates['responded'], rates['invited']).",
+            "All respondents over all invited teachers: 100 * survey['responded'].mean(), or pool the table "
+            "`rates`: 100 * rates['responded'].sum() / rates['invited'].sum().",
         ],
-        solution_code="metrics.participation_rate(survey['responded'])",
-        mistakes=mistakes,
-        explain="A rate well below 100% invites the question the next section asks: who did not answer?",
+        solution_code=(
+            "100 * survey['responded'].mean()\n"
+            "# the same from the school table: 100 * rates['responded'].sum() / rates['invited'].sum()"
+        ),
+        why="the mean of a 0/1 column over every invited teacher pools all schools at once.",
+        mistakes=_distinct([
+            ("the mean of the school response rates", lambda: float(rates["response_rate"].mean()),
+             "schools have different numbers of teachers; divide all respondents by all invited teachers."),
+            ("the median school's rate", lambda: float(rates["response_rate"].median()),
+             "the question asks about all invited teachers pooled."),
+            ("the non-response rate", lambda: 100.0 - pooled, "the response rate is the share who answered."),
+        ], pooled, 0.05),
+        explain="A rate well below 100% invites the question the next cells ask: who did not answer?",
     )
 
 
 def _q4(scored: pd.DataFrame) -> Exercise:
     eco = education.ecological_comparison(scored)
-    expected = bool(eco["within_r"] >= 0.2)
-    compare = boolean()
-    mistakes = distinct_mistakes(compare, expected, [
-        ("reading the school-level correlation as a fact about teachers", lambda: bool(eco["between_r"] >= 0.2),
-         "the school-level pattern is driven by something schools share (here the share of low-income students); "
-         "inside schools, compare each teacher with their own school's average."),
-    ])
+    expected = float(eco["teacher_r"])
     return Exercise(
         "q4",
-        "True or False: within schools, teachers who are more satisfied with their work environment have "
-        "clearly higher-scoring classes (a correlation of at least 0.2)?",
+        "Over all scored teachers of the district, one point per teacher and ignoring schools, what is the "
+        "correlation between satisfaction with the work environment (`school`) and the teacher's class mean "
+        "score? Give three decimals.",
         expected=lambda: expected,
-        compare=compare,
+        compare=number(abs_tol=0.002, decimals=3),
         hints=[
-            "education.ecological_comparison(scored) gives the correlation between schools and within schools.",
-            "The question is about within_r, not between_r.",
+            "`scored` has one row per respondent, with the scale score `school` and `class_mean_score`.",
+            "scored['school'].corr(scored['class_mean_score']) (pandas drops incomplete pairs).",
         ],
-        solution_code="education.ecological_comparison(scored)['within_r'] >= 0.2",
-        mistakes=mistakes,
-        explain="A strong pattern between groups says nothing by itself about the individuals in them (Robinson 1950).",
+        solution_code=(
+            "scored['school'].corr(scored['class_mean_score'])\n"
+            "# the same with the helper: education.ecological_comparison(scored)['teacher_r']"
+        ),
+        why="a correlation over individual teachers, with each teacher's school effect still inside it.",
+        mistakes=_distinct([
+            ("the school-level correlation", lambda: float(eco["between_r"]),
+             "that correlates school means; the question asks for one point per teacher."),
+            ("the within-school correlation", lambda: float(eco["within_r"]),
+             "that first removes each school's mean; the question keeps the differences between schools."),
+            ("the profession scale", lambda: float(scored["profession"].corr(scored["class_mean_score"])),
+             "use the work-environment scale, column `school`."),
+        ], expected, 0.002),
+        explain="It sits between the other two: it mixes the strong pattern between schools with the weak one inside them.",
+    )
+
+
+def _p1(scored: pd.DataFrame) -> Prediction:
+    return Prediction(
+        "p1",
+        "Within a school, do teachers who are more satisfied than their colleagues have higher-scoring classes? "
+        "Predict the within-school correlation (between -1 and 1).",
+        actual=lambda: float(education.ecological_comparison(scored)["within_r"]),
+        decimals=2,
+        note="Compare it with the school-level correlation of the chart above.",
     )
 
 
@@ -135,28 +259,32 @@ R1 = Reflection(
     "A district plans to rank principals by their school's mean job-satisfaction score and to tie part of their "
     "pay to it. Using what you saw in this notebook, what would happen, and what would you propose instead?",
     """
-The ranking would be mostly noise for small schools (wide intervals overlap the mean), and it
-would punish principals of high-poverty schools, where satisfaction is lower for reasons they
-do not control. Tied to pay, it would also invite gaming: pressing teachers to answer
-'positively', discouraging unhappy teachers from responding, or timing the survey. The score
-would stop measuring satisfaction (Campbell). Instead: share each school's results with its
-staff and principal for discussion, look at the item-level pattern and at trends within a school,
-report response rates next to every score, and pair the survey with behaviour it cannot fake -
-teacher turnover. Use it to guide support, not to grade people.
+The ranking would be mostly noise for small schools (wide intervals, and after allowing for the
+many schools compared at once almost none stand apart), and it would punish principals of
+high-poverty schools, where satisfaction is lower for reasons they do not control. Tied to pay,
+it would also invite gaming: pressing teachers to answer 'positively', discouraging unhappy
+teachers from responding, or timing the survey. The score would stop measuring satisfaction
+(Campbell). Instead: share each school's results with its staff and principal for discussion,
+compare a school with schools serving similar students rather than with the district mean, look
+at the item-level pattern and at trends within a school, report response rates next to every
+score, and pair the survey with behaviour it cannot fake - teacher turnover. Use it to guide
+support, not to grade people.
 """,
 )
 
 R2 = Reflection(
     "r2",
-    "Teachers who left the school the next year were less likely to have answered the survey. What does that do "
-    "to the satisfaction figures, and how could you reduce or at least report the problem?",
+    "Teachers who left the school the next year were less likely to have answered the survey, across the "
+    "district and inside schools. What does that do to the satisfaction figures, and how could you reduce or at "
+    "least report the problem?",
     """
 If less satisfied teachers answer less often, the respondents are happier than the staff as a
-whole, so every satisfaction share is biased upward, and schools with low response rates may
-look better than they are. Ways to respond: report the response rate next to each figure (and
-hide figures below a minimum number of answers); compare respondents and non-respondents on
-what is known for everyone (turnover, experience, school); weight responses by such variables;
-make answering easier and anonymous; and follow up with a sample of non-respondents.
+whole, so every satisfaction share is too favourable, and schools with low response rates may
+look better than they are. Because the gap appears inside schools too, comparing schools does
+not cancel it. Ways to respond: report the response rate next to each figure (and hide figures
+below a minimum number of answers); compare respondents and non-respondents on what is known for
+everyone (turnover, experience, school); weight responses by such variables; make answering
+easier and anonymous; and follow up with a sample of non-respondents.
 """,
 )
 
@@ -165,8 +293,9 @@ def exercises(survey: pd.DataFrame, scored: pd.DataFrame | None = None) -> Exerc
     """The self-checks of notebook 08, computed from the notebook's own data.
 
     ``survey``: the ``educator_survey`` data; ``scored``: :func:`education.scale_scores` of it
-    (computed when not given). q1 share satisfied; q2 Cronbach's alpha after reverse coding;
-    q3 pooled response rate; q4 the ecological fallacy; r1 ranking principals; r2 non-response.
+    (computed when not given). q1 (code) scale_alpha with reverse coding; q2 alpha if
+    item deleted; q3 the pooled response rate; q4 the teacher-level correlation; p1 the
+    within-school correlation; r1 ranking principals; r2 non-response.
     """
     scored = education.scale_scores(survey) if scored is None else scored
-    return ExerciseSet(_q1(survey), _q2(survey), _q3(survey), _q4(scored), R1, R2)
+    return ExerciseSet(_q1(survey), _q2(survey), _q3(survey), _q4(scored), _p1(scored), R1, R2)
