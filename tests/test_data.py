@@ -530,3 +530,31 @@ def test_any_seed_gives_valid_data(seed: int) -> None:
     for name, sizes in small.items():
         generated = data.generate(name, seed, **sizes)
         assert_same(generated, data.load(name, seed=seed, **sizes))
+
+
+def test_readme_seed_42_numbers_are_the_data() -> None:
+    """The seed-42 numbers quoted in data/README.md, recomputed from the data."""
+    from helpers import customer, education
+
+    readme = " ".join((DATA / "README.md").read_text(encoding="utf-8").split())
+    sc = data.load("support_contacts")
+    answers = sc.groupby("agent_id")["csat"].count()
+    contacts = sc.groupby("agent_id").size()
+    assert f"seed 42: {answers.min()} to {answers.max()} survey answers per agent" in readme
+    assert f"seed 42: {contacts.min():,} to {contacts.max():,}" in readme
+    assert f"seed 42: {100 * sc['csat'].notna().mean():.1f}%)" in readme
+    table = customer.simpson_table(data.load("customer_accounts"))
+    pooled = table[table["group"] == "All customers"].set_index("treatment")["churn_rate"]
+    assert f"seed 42: {pooled['Premier']:.1f}% vs {pooled['Essentials']:.1f}% a month" in readme
+    gains = education.survivorship_gains(data.load("assessments"), by=None).iloc[0]
+    assert f"seed 42: {gains['unmatched']:.3f} vs {gains['matched']:.3f}" in readme
+    assert f"seed 42: {gains['pre_dropouts']:.1f} vs {gains['pre_completers']:.1f}" in readme
+    assert f"seed 42: {data.planted('assessments')['gain_if_all_stayed']:.3f}" in readme
+    st = data.load("student_terms")
+    final = st[st["term_index"] == st["term_index"].max()]
+    assert f"seed 42: {100 * (final['exclusion'] != 'none').mean():.2f}%" in readme
+    second = st[(st["term_index"] == 1) & (st["exclusion"] != "none")]
+    per_cohort = second.groupby("cohort_year").size()
+    assert f"seed 42: {per_cohort.iloc[0]}, {per_cohort.iloc[1]} and {per_cohort.iloc[2]}" in readme
+    back = data.planted("student_terms")["excluded_then_reenrolled"]
+    assert f"seed 42: {len(back)} students, e.g. {back[0]}" in readme
