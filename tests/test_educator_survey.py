@@ -104,3 +104,18 @@ def test_school_chart_shows_respondents(seeded):
     assert "vconcat" in spec and f"respondents per school {int(t['n'].min())} to {int(t['n'].max())}" in spec["description"]
     view = ed.school_comparison_view(seeded["scored"])
     assert "Bonferroni" in view("school", 5, "bonferroni")["description"]
+
+
+def test_patterns_the_prose_relies_on_hold_for_20_seeds():
+    """Notebook 08 says, without printing it first: satisfaction falls with the low-income
+    share; teachers who left answered less often, across the district and inside schools;
+    the teacher-level correlation lies between the within-school and school-level ones."""
+    for seed in range(100, 120):
+        sv = data.load("educator_survey", seed=seed)
+        sc = ed.scale_scores(sv)
+        eco = ed.ecological_comparison(sc, "school", survey=sv)
+        assert eco["r_low_income_satisfaction"] < -0.5, seed
+        assert eco["within_r"] < eco["teacher_r"] < eco["between_r"], seed
+        nr = ed.nonresponse_check(sv).set_index("group")
+        assert nr.loc["did not respond", "left_pct"] > nr.loc["responded", "left_pct"], seed
+        assert ed.nonresponse_within_schools(sv)["gap"].mean() > 0, seed

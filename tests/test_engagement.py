@@ -78,3 +78,19 @@ def test_class_gain_equals_plain_pandas(seeded):
     e = ed.mode_effect_sizes(a)
     assert e["d"] == pytest.approx(metrics.cohens_d(done.loc[done["teaching_mode"] == "interactive", "post_score"],
                                                     done.loc[done["teaching_mode"] == "traditional", "post_score"]))
+
+
+def test_patterns_the_prose_relies_on_hold_for_20_seeds():
+    """Notebook 07 says, without printing it first, that one section taught to the test
+    (the section with the largest gap, flagged) and that leavers are compared with
+    completers on their pre-test (printed), with the unmatched gain above the matched one."""
+    from helpers.exercises import nb07
+
+    for seed in range(100, 120):
+        a = data.load("assessments", seed=seed)
+        flagged = ed.teach_to_test(ed.section_table(a))
+        suspect = nb07.suspect_section(a)
+        assert suspect == data.planted("assessments", seed)["teach_to_test_section"], seed
+        assert flagged.loc[flagged["flagged"], "section"].tolist() == [suspect], seed
+        s = ed.survivorship_gains(a, by=None).iloc[0]
+        assert s["pre_dropouts"] < s["pre_completers"] and s["unmatched"] > s["matched"] > s["dropouts_zero_gain"], seed
