@@ -243,9 +243,9 @@ def _q4(accounts: pd.DataFrame) -> Exercise:
         "q4",
         f"{segment} customers only: take their monthly churn pooled over the window (customers "
         f"lost / customer-months at the start, as above). If it stayed constant, what percent of "
-        f"today's {segment} customers would still be customers after 12 months? One decimal.",
+        f"today's {segment} customers would still be customers after 12 months? Two decimals.",
         expected=lambda: 100 * (1 - c) ** 12,
-        compare=number(abs_tol=0.05, decimals=1, unit="percent"),
+        compare=number(abs_tol=0.005, decimals=2, unit="percent"),
         mistakes=[
             ("1 - 12 x monthly churn", lambda: 100 * (1 - 12 * c),
              "each month's churn applies only to the customers still there: compound, (1 - c) ** 12."),
@@ -383,9 +383,9 @@ def _q7(accounts: pd.DataFrame) -> Exercise:
         "q7",
         f"Standardise the comparison: what would the pooled monthly churn of the {worse} plan be "
         f"if its customers had the same segment mix as the {pooled_better} plan (each segment's "
-        f"{worse} churn weighted by the {pooled_better} rows' mix column)? In percent, two decimals.",
+        f"{worse} churn weighted by the {pooled_better} rows' mix column)? In percent, three decimals.",
         expected=lambda: standardised_churn(table, worse, pooled_better),
-        compare=number(abs_tol=0.005, decimals=2, unit="percent"),
+        compare=number(abs_tol=0.0005, decimals=3, unit="percent"),
         mistakes=[
             (f"the {worse} plan's own pooled churn", lambda: float(pooled[worse]),
              f"that uses the {worse} plan's own mix; weight by the {pooled_better} plan's mix instead."),
@@ -418,9 +418,9 @@ def _q8(survey: pd.DataFrame) -> Exercise:
     return Exercise(
         "q8",
         f"What is the CSAT (top-two-box, percent) of {segment} customers whose last support case "
-        f"was not resolved? One decimal.",
+        f"was not resolved? Two decimals.",
         expected=lambda: metrics.csat(unresolved),
-        compare=number(abs_tol=0.05, decimals=1, unit="percent"),
+        compare=number(abs_tol=0.005, decimals=2, unit="percent"),
         mistakes=[
             (f"all {segment} answers", lambda: metrics.csat(seg["csat"]),
              "keep only the rows with resolved_case == 0."),
