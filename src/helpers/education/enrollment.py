@@ -847,7 +847,7 @@ def _selectivity_layers(long: Any, mark: Any, width: int, height: int) -> alt.La
     lines = alt.Chart(long).mark_line(point=True).encode(
         x=alt.X("kept_pct:Q", title="share of this cohort kept (%)", scale=alt.Scale(domain=[0, 100])),
         y=alt.Y("percent:Q", title="percent of the students kept", scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("metric:N", title=None, legend=alt.Legend(orient="bottom", direction="vertical"),
+        color=alt.Color("metric:N", title=None, legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=0),
                         scale=alt.Scale(domain=list(_KEPT_LABELS.values()), range=charts.PALETTE[:2])),
         tooltip=[alt.Tooltip("kept_pct:Q", title="kept (%)"), "kept:Q", "metric:N", alt.Tooltip("percent:Q", format=".1f")],
     )
