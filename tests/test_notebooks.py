@@ -148,8 +148,8 @@ def test_no_exercise_answer_is_shown_above_it_at_the_default_seed(path: Path):
 # under its own seed: every notebook must still run and its exercises still
 # check themselves against that run's data.
 SIZE_VARIANTS: dict[str, dict[str, dict]] = {
-    "00": {"small": {"n_agents": 12, "contacts_per_agent": 25},
-           "large": {"n_agents": 120, "contacts_per_agent": 120}},
+    "00": {"small": {"n_agents": 12, "contacts_per_agent": 150},
+           "large": {"n_agents": 120, "contacts_per_agent": 900}},
     "01": {"small": {"team_size": 12, "periods": 8}, "large": {"team_size": 150, "periods": 20}},
     "02": {"small": {"league_agents": 8, "surveys_per_agent": 10, "n_sims": 50},
            "large": {"league_agents": 60, "surveys_per_agent": 100}},
