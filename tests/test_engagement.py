@@ -94,3 +94,16 @@ def test_patterns_the_prose_relies_on_hold_for_20_seeds():
         assert flagged.loc[flagged["flagged"], "section"].tolist() == [suspect], seed
         s = ed.survivorship_gains(a, by=None).iloc[0]
         assert s["pre_dropouts"] < s["pre_completers"] and s["unmatched"] > s["matched"] > s["dropouts_zero_gain"], seed
+
+
+def test_lms_patterns_the_prose_relies_on_hold_for_20_seeds():
+    """Notebook 07 says: activity is right-skewed (mean above median), clicks spike in
+    deadline weeks, and students who withdraw fade first (flagged students withdraw more)."""
+    for seed in range(100, 120):
+        lms = data.load("lms_activity", seed=seed)
+        s = ed.activity_summary(ed.activity_per_student(lms)["clicks_per_week"])
+        assert s["mean"] > s["median"] and s["skewness"] > 0, seed
+        prof = ed.weekly_activity_profile(lms)
+        assert prof.loc[prof["deadline"], "relative"].mean() > 1.5 * prof.loc[~prof["deadline"], "relative"].mean(), seed
+        w = ed.early_warning_summary(ed.early_warning(lms, 4, 3))
+        assert w["rate_flagged"] > w["base_rate"] > w["rate_not_flagged"], seed
