@@ -45,10 +45,16 @@ def _week(value: Any) -> pd.Timestamp:
         raise ValueError(f"week must be a date such as '2024-03-04'; got {value!r}") from None
 
 
-def _log_pmf(n: int, p: float) -> np.ndarray:
+def _log_binomial_coefficients(n: int) -> np.ndarray:
+    """log C(n, j) for j = 0..n, from cumulative sums of logs (no Python loop)."""
+    log_fact = np.concatenate(([0.0], np.cumsum(np.log(np.arange(1, n + 1, dtype="float64")))))
+    return log_fact[n] - log_fact - log_fact[::-1]
+
+
+def _log_pmf(log_coef: np.ndarray, p: float) -> np.ndarray:
+    n = log_coef.size - 1
     j = np.arange(n + 1, dtype="float64")
-    lg = np.vectorize(math.lgamma)
-    return (lg(n + 1.0) - lg(j + 1.0) - lg(n - j + 1.0)) + j * math.log(p) + (n - j) * math.log1p(-p)
+    return log_coef + j * math.log(p) + (n - j) * math.log1p(-p)
 
 
 def _bisect(f: Callable[[float], float], target: float) -> float:
@@ -75,12 +81,13 @@ def exact_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     if n < 1 or not 0 <= k <= n:
         raise ValueError(f"need 0 <= k <= n and n >= 1; got k={k}, n={n}")
     tail = (1.0 - level) / 2.0
+    coef = _log_binomial_coefficients(n)
 
     def at_least_k(p: float) -> float:  # increasing in p
-        return float(np.exp(_log_pmf(n, p)[k:]).sum())
+        return float(np.exp(_log_pmf(coef, p)[k:]).sum())
 
     def more_than_k(p: float) -> float:  # 1 - P(X <= k), increasing in p
-        return float(np.exp(_log_pmf(n, p)[k + 1:]).sum())
+        return float(np.exp(_log_pmf(coef, p)[k + 1:]).sum())
 
     low = 0.0 if k == 0 else _bisect(at_least_k, tail)
     high = 1.0 if k == n else _bisect(more_than_k, 1.0 - tail)

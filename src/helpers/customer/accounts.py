@@ -329,7 +329,7 @@ def simpson_chart(table: pd.DataFrame) -> alt.HConcatChart:
         x=alt.X("treatment:N", title="plan", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("mix:Q", title="% of the plan's customer-months", scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("group:N", title="segment", sort=order[:-1],
-                        scale=alt.Scale(range=["#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#F0E442"])),
+                        scale=alt.Scale(range=["#dadaeb", "#9e9ac8", "#54278f", "#3f007d", "#bcbddc"])),
         order=alt.Order("group_order:Q"),
         tooltip=["treatment", "group", alt.Tooltip("mix", format=".1f")],
     ).transform_calculate(
