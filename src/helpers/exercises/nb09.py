@@ -1,138 +1,332 @@
-"""Self-checks for notebook 09 (capstone: a balanced scorecard)."""
+"""Self-checks for notebook 09 (capstone: the learner's own scorecard, change against noise).
+
+* ``q1`` - the learner's design passes the design check and is their own (not the default);
+* ``q2`` - code: the change of a rate between two periods and its standard error;
+* ``q3`` - a metric whose change looks large but is noise: its change in standard errors;
+* ``p1`` - prediction: in how many honest redraws does some metric on the card move beyond noise;
+* ``r1``, ``r2`` - reflections.
+
+Every expected value is computed from the run's data and the learner's design.
+"""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 
 from .. import scorecard
-from . import Exercise, ExerciseSet, Reflection, choice, number
+from . import Case, CodeExercise, Exercise, ExerciseSet, Mismatch, Prediction, Reflection, number
 
 
-def exercises(measured: pd.DataFrame, sector: str, move_threshold: float, warn_threshold: float) -> ExerciseSet:
-    """Exercises on this run's scorecard.
+class ChangeSE:
+    """A (change, standard error) pair that prints in that order: ``(+5.62 pp, 1.61 pp)``."""
 
-    ``measured`` is :func:`helpers.scorecard.measure` of the sector's data; the expected
-    answers are recomputed from it with the notebook's thresholds.
-    """
-    sector = scorecard.check_sector(sector)
-    pairs = scorecard.SCORECARDS[sector]
-    ns_key = pairs[0].metric
-    by_key = measured.set_index("key")
-    ns = by_key.loc[ns_key]
+    def __init__(self, change: float, se: float) -> None:
+        self.values = (float(change), float(se))
 
-    def card() -> pd.DataFrame:
-        return scorecard.assess(measured, sector, move_threshold, warn_threshold)
+    def __iter__(self) -> Any:
+        return iter(self.values)
 
-    def ns_change() -> float:
-        return float(scorecard.relative_change(ns["previous"], ns["current"]))
+    def __len__(self) -> int:
+        return 2
 
-    def worst_counter() -> str:
-        c = card()
-        return str(c.loc[c["counter_good_change"].astype("float64").idxmin(), "counter"])
+    def __getitem__(self, i: int) -> float:
+        return self.values[i]
 
-    def biggest_raw_drop() -> str:
-        c = card()
-        return str(c.loc[c["counter_change_pct"].astype("float64").idxmin(), "counter"])
+    def __repr__(self) -> str:
+        return f"({self.values[0]:+.2f} pp, {self.values[1]:.2f} pp)"
 
-    q1_mistakes = []
-    points = float(ns["current"] - ns["previous"])
-    if not math.isnan(points) and abs(points - ns_change()) > 0.1:
-        q1_mistakes.append(("the change in points", lambda: points,
-                            "that is current minus previous; divide by the previous value and multiply by 100"))
-    if not math.isnan(ns_change()) and abs(ns_change()) > 0.2:
-        q1_mistakes.append(("a fraction instead of a percentage", lambda: ns_change() / 100, "multiply by 100"))
 
-    q3_mistakes = []
-    if biggest_raw_drop() != worst_counter():
-        q3_mistakes.append((
-            "the counter-metric with the biggest fall",
-            biggest_raw_drop,
-            "for a counter-metric where lower is better (melt, churn, cost), a rise is the bad move: "
-            "use the change in the good direction (counter_good_change)",
-        ))
+def reference_change_and_se(x_prev: int, n_prev: int, x_cur: int, n_cur: int) -> tuple[float, float]:
+    """The change of a rate in percentage points, current minus previous, and its standard
+    error: ``sqrt(se_prev**2 + se_cur**2)`` with ``se = 100 * sqrt(p (1 - p) / n)``."""
+    p0, p1 = x_prev / n_prev, x_cur / n_cur
+    se0 = 100 * math.sqrt(p0 * (1 - p0) / n_prev)
+    se1 = 100 * math.sqrt(p1 * (1 - p1) / n_cur)
+    return 100 * (p1 - p0), math.sqrt(se0 ** 2 + se1 ** 2)
 
-    label = scorecard.METRICS[ns_key].label.lower()
-    counter_keys = [p.counter for p in pairs]
+
+def _relative_instead(x_prev: int, n_prev: int, x_cur: int, n_cur: int) -> tuple[float, float]:
+    p0, p1 = x_prev / n_prev, x_cur / n_cur
+    return 100 * (p1 - p0) / p0 if p0 else float("nan"), reference_change_and_se(x_prev, n_prev, x_cur, n_cur)[1]
+
+
+def _ses_added(x_prev: int, n_prev: int, x_cur: int, n_cur: int) -> tuple[float, float]:
+    p0, p1 = x_prev / n_prev, x_cur / n_cur
+    se0 = 100 * math.sqrt(p0 * (1 - p0) / n_prev)
+    se1 = 100 * math.sqrt(p1 * (1 - p1) / n_cur)
+    return 100 * (p1 - p0), se0 + se1
+
+
+def _current_se_only(x_prev: int, n_prev: int, x_cur: int, n_cur: int) -> tuple[float, float]:
+    p0, p1 = x_prev / n_prev, x_cur / n_cur
+    return 100 * (p1 - p0), 100 * math.sqrt(p1 * (1 - p1) / n_cur)
+
+
+def _fractions(x_prev: int, n_prev: int, x_cur: int, n_cur: int) -> tuple[float, float]:
+    change, se = reference_change_and_se(x_prev, n_prev, x_cur, n_cur)
+    return change / 100, se / 100
+
+
+def _no_sqrt(x_prev: int, n_prev: int, x_cur: int, n_cur: int) -> tuple[float, float]:
+    p0, p1 = x_prev / n_prev, x_cur / n_cur
+    return 100 * (p1 - p0), 100 * (p0 * (1 - p0) / n_prev + p1 * (1 - p1) / n_cur)
+
+
+def _reference(x_prev: int, n_prev: int, x_cur: int, n_cur: int) -> ChangeSE:
+    return ChangeSE(*reference_change_and_se(x_prev, n_prev, x_cur, n_cur))
+
+
+def _pair(abs_tol: float = 0.01) -> Any:
+    """Compare a (change, standard error) pair: None when both match, else a Mismatch."""
+    def compare(answer: Any, expected: Any) -> Mismatch | None:
+        if isinstance(answer, (str, bytes)) or not hasattr(answer, "__len__") or len(answer) != 2:
+            return Mismatch("return two numbers: return change, standard_error")
+        try:
+            got = [float(v) for v in answer]
+        except (TypeError, ValueError):
+            return Mismatch("return two numbers: return change, standard_error")
+        want = [float(v) for v in expected]
+        for name, g, w in zip(("the change", "the standard error"), got, want):
+            if math.isnan(g):
+                return Mismatch(f"{name} is NaN: look for a division by zero")
+            if abs(g - w) > abs_tol:
+                return Mismatch(f"{name} is off", generic=True)
+        return None
+
+    return compare
+
+
+def counts(row: pd.Series) -> tuple[int, int, int, int]:
+    """``(x_prev, n_prev, x_cur, n_cur)`` of a binomial rate metric's row of ``measure``."""
+    n0, n1 = int(row["previous_n"]), int(row["current_n"])
+    return (int(round(float(row["previous"]) * n0 / 100)), n0, int(round(float(row["current"]) * n1 / 100)), n1)
+
+
+def noise_pick(draws: pd.DataFrame, catalogue: pd.DataFrame, noise_z: float = scorecard.NOISE_Z,
+               exclude: tuple[str, ...] = ()) -> tuple[pd.Series, bool]:
+    """A change that is noise: among the honest redraws, the binomial metric's change that is
+    within noise and largest relative to its previous value (it looks most like news).
+    ``(row, True)``; when the card has no binomial metric, the catalogue's binomial metric
+    (not in ``exclude``, what gaming moved) closest to that description, ``(row, False)``."""
+    def best(rows: pd.DataFrame) -> pd.Series:
+        rows = rows[(rows["previous"] > 0) & rows["se"].notna() & (rows["se"] > 0)].copy()
+        rows["relative"] = (rows["change"] / rows["previous"]).abs()
+        noise = rows[rows["z"].abs() < noise_z]
+        if len(noise):
+            return noise.sort_values(["relative", "key"], ascending=[False, True]).iloc[0]
+        return rows.assign(az=rows["z"].abs()).sort_values(["az", "key"]).iloc[0]
+
+    in_draws = draws[[scorecard.METRICS[k].binomial for k in draws["key"]]] if len(draws) else draws
+    if len(in_draws):
+        return best(in_draws), True
+    judged = scorecard.judge(catalogue, noise_z)
+    keep = [scorecard.METRICS[k].binomial and k not in exclude for k in judged["key"]]
+    if not any(keep):
+        keep = [scorecard.METRICS[k].binomial for k in judged["key"]]
+    return best(judged[keep]), False
+
+
+def example_design(sector: str) -> dict[str, Any]:
+    """One design of one's own: the default with a counter-metric that guards better."""
+    design = scorecard.default_design(sector)
     if sector == "education":
-        r1_answer = (
-            "Who is in the cohort. Retention is measured on the students who were still enrolled on the "
-            "census date, so it rises if weaker or under-served students are discouraged before that date "
-            "or not admitted. Check the counter-metrics: the share of first-generation and Pell students in "
-            "the cohort, withdrawals before census, and retention of all entrants. Then ask the people "
-            "involved what changed in advising and admissions, before anyone is praised or rewarded."
-        )
+        design["north_star"]["counter"] = "census_withdrawal"
+        design["north_star"]["reason"] = ("Steering high-risk entrants out before the census date lifts retention; "
+                                          "census withdrawals show it directly.")
+        design["thresholds"] = {"retention": 2, "census_withdrawal": 2}
     else:
-        r1_answer = (
-            "What it cost and who stayed. Retention can be bought with discounts, rescue offers and "
-            "support-heavy service: check gross margin and cost to serve. Check which customers left (a "
-            "segment mix shift can move the pooled rate) and whether new customers churn early. Then ask "
-            "the teams what they changed, before anyone is praised or rewarded."
-        )
+        design["drivers"][2]["counter"] = "first_value_churn"
+        design["drivers"][2]["reason"] = ("Counting a first login as value lifts first value; customers who 'reached' "
+                                          "it then churn as often as those who did not.")
+    return design
+
+
+def _design_compare(sector: str) -> Any:
+    default = scorecard.check_design(scorecard.default_design(sector))
+
+    def pairs(d: scorecard.Design) -> list[tuple[str, str]]:
+        return [(p.metric, p.counter) for p in d.pairs]
+
+    def compare(answer: Any, expected: Any) -> Mismatch | None:
+        try:
+            design = scorecard.check_design(answer)
+        except scorecard.DesignError as exc:
+            return Mismatch(str(exc))
+        same = scorecard.check_design(scorecard.default_design(design.sector))
+        if pairs(design) == pairs(same) or pairs(design) == pairs(default):
+            return Mismatch("the check passes, but this is the default design: change at least one pair "
+                            "(a driver, or a counter-metric that would catch a shortcut the default misses)")
+        return None
+
+    return compare
+
+
+def exercises(design: scorecard.Design, my_design: Any, catalogue: pd.DataFrame, draws: pd.DataFrame,
+              noise_z: float = scorecard.NOISE_Z, gaming: float = 0.0) -> ExerciseSet:
+    """The exercises of this run.
+
+    ``design`` is the design the run uses, ``my_design`` the plain data of the design cell,
+    ``catalogue`` :func:`helpers.scorecard.measure` of every catalogue metric of the sector
+    on this run's two periods, ``draws`` :func:`helpers.scorecard.noise_draws` of the design,
+    ``gaming`` the run's gaming strength (Exercise 3 avoids the metrics gaming moved).
+    """
+    sector = design.sector
+    by_key = catalogue.set_index("key")
+    binomial_on_card = [k for k in design.keys if scorecard.METRICS[k].binomial]
+    case_key = next((k for k in design.keys[1:] if scorecard.METRICS[k].binomial), None) \
+        or (binomial_on_card[0] if binomial_on_card else next(k for k in by_key.index if scorecard.METRICS[k].binomial))
+    case_label = scorecard.METRICS[case_key].label[0].lower() + scorecard.METRICS[case_key].label[1:]
+
+    moved = tuple(k for g in scorecard.planted(sector, gaming) for k in [g["metric"], *g["revealed_by"]])
+    pick, redraw = noise_pick(draws, catalogue, noise_z, exclude=moved)
+    m = scorecard.METRICS[str(pick["key"])]
+    where = ("In one honest redraw of your organisation (nothing gamed: only the random draws differ)"
+             if redraw else "In this run's data")
+    x0, n0, x1, n1 = counts(pick)
+    change, se = reference_change_and_se(x0, n0, x1, n1)
+    z_abs = abs(change) / se
+    rel = 100 * abs(change) / (100 * x0 / n0)
+    z_mistakes = []
+    for label, value, message in [
+        ("the relative change", rel,
+         "that is the change in percent of the previous value; divide the change in points by its standard error"),
+        ("the change itself", abs(change), "that is the change in percentage points; divide it by its standard error"),
+        ("one period's standard error", abs(change) / (100 * math.sqrt((x1 / n1) * (1 - x1 / n1) / n1)),
+         "a change carries the noise of both periods: use sqrt(se_previous² + se_current²)"),
+        ("standard errors added", abs(change) / _ses_added(x0, n0, x1, n1)[1],
+         "standard errors add in squares: sqrt(se_previous² + se_current²), not se_previous + se_current"),
+    ]:
+        if not math.isnan(value) and abs(value - z_abs) > 0.1:
+            z_mistakes.append((label, (lambda v=value: v), message))
+
+    keys = list(dict.fromkeys(draws["key"])) if len(draws) else design.keys
+    n_draws = int(draws["draw"].nunique()) if len(draws) else 0
+
+    def share_any_beyond() -> float:
+        if not n_draws:
+            return float("nan")
+        return float(100 * draws.groupby("draw")["beyond_noise"].any().mean())
+
+    def code_cases() -> list[Case]:
+        run = counts(by_key.loc[case_key])
+        return [
+            Case(args=run, label=f"this run's {case_label}"),
+            Case(args=(0, 200, 6, 180), label="a rate of zero in the previous period",
+                 why="p (1 - p) is 0 there: only the current period adds noise"),
+            Case(args=(3, 10, 7, 12), label="two small groups", why="the same formula; the noise is large"),
+            Case(args=(450, 1000, 450, 1000), label="no change", why="a change of 0 still has a standard error"),
+        ]
+
+    ns_label = scorecard.METRICS[design.north_star.metric].label.lower()
     return ExerciseSet(
         Exercise(
             "q1",
-            f"By how many percent of its previous value did the north star ({label}) change from the "
-            "previous period to the current one?",
-            expected=ns_change,
-            compare=number(abs_tol=0.1),
+            "Write your own design in `my_design` (change at least one pair of the default) and check it: "
+            "north star, 3 to 6 drivers, each with a counter-metric and a reason.",
+            expected=lambda: example_design(sector),
+            compare=_design_compare(sector),
             hints=[
-                "A relative change is (current - previous) / previous, times 100.",
-                f"The `measured` table has one row per metric; the north star's key is {ns_key!r}.",
+                "Look at the catalogue: which shortcut does the default design leave unguarded?",
+                "Each driver is a mapping with metric, counter and reason; keys come from the catalogue's key column.",
             ],
             solution_code=(
-                f"row = measured.set_index('key').loc[{ns_key!r}]\n"
-                "100 * (row['current'] - row['previous']) / row['previous']"
+                "# one possible change (education): guard retention with census withdrawals\n"
+                "my_design['north_star']['counter'] = 'census_withdrawal'\n"
+                "# (business): guard first value with the churn of those who 'reached' it\n"
+                "# my_design['drivers'][2]['counter'] = 'first_value_churn'\n"
+                "# then write the reason, and check: scorecard.check_design(my_design)"
             ),
-            mistakes=q1_mistakes,
-            explain="Relative changes let you compare moves of metrics with different units on one scale.",
+            why="A scorecard you designed is one you can defend: every pair names the shortcut it guards against.",
+            explain="Your design passes the check. The rest of the notebook runs it.",
         ),
-        Exercise(
+        CodeExercise(
             "q2",
-            "With this notebook's thresholds, how many pairs of the scorecard are flagged "
-            "(the metric improved while its counter-metric got worse)?",
-            expected=lambda: int(card()["flag"].sum()),
-            compare=number(abs_tol=0, decimals=0),
-            hints=[
-                "A pair is flagged when its metric's change in the good direction is at least "
-                "move_threshold and its counter-metric's is at most -warn_threshold.",
-                "`card['flag']` is True for flagged pairs; a sum of booleans counts them.",
+            "Write `change_and_se(x_prev, n_prev, x_cur, n_cur)`: the change of a rate from x_prev of n_prev "
+            "to x_cur of n_cur, in percentage points (current minus previous), and its standard error, "
+            "returned as two numbers.",
+            reference=_reference,
+            cases=code_cases,
+            compare=_pair(abs_tol=0.01),
+            mistakes=[
+                ("relative change", _relative_instead,
+                 "that is the change in percent of the previous rate; a rate's change is current minus previous, "
+                 "in percentage points"),
+                ("standard errors added", _ses_added,
+                 "independent noises add in squares: sqrt(se_prev**2 + se_cur**2)"),
+                ("current period only", _current_se_only, "both periods are samples: include the previous one's noise"),
+                ("fractions", _fractions, "multiply by 100: the change and its SE are in percentage points"),
+                ("no square root", _no_sqrt, "the standard error is the square root of the summed variances"),
             ],
-            solution_code="int(card['flag'].sum())",
-            explain="A flag is a question to ask, not a verdict: it says where to look first.",
+            hints=[
+                "p = x / n for each period; se = 100 * sqrt(p * (1 - p) / n).",
+                "The change is 100 * (p_cur - p_prev); its SE is sqrt(se_prev**2 + se_cur**2).",
+            ],
+            solution_code=(
+                "def change_and_se(x_prev, n_prev, x_cur, n_cur):\n"
+                "    p0, p1 = x_prev / n_prev, x_cur / n_cur\n"
+                "    se0 = 100 * (p0 * (1 - p0) / n_prev) ** 0.5\n"
+                "    se1 = 100 * (p1 * (1 - p1) / n_cur) ** 0.5\n"
+                "    return 100 * (p1 - p0), (se0 ** 2 + se1 ** 2) ** 0.5\n"
+                "# the helper: scorecard.change_and_se(previous, previous_se, current, current_se)"
+            ),
+            why="Two independent samples: their variances add, so the standard error of the difference is the "
+                "square root of the summed squares.",
         ),
         Exercise(
             "q3",
-            "Which counter-metric got worse by the largest relative amount (in its own good direction)? "
-            f"Answer with its key, one of: {', '.join(counter_keys)}.",
-            expected=worst_counter,
-            compare=choice(counter_keys),
+            f"{where}, {m.label[0].lower() + m.label[1:]} went from {x0:,} of {n0:,} in the previous period "
+            f"to {x1:,} of {n1:,} in the current one. By how many standard errors did it change? "
+            "Give the absolute value (for example 1.25).",
+            expected=lambda: z_abs,
+            compare=number(abs_tol=0.05, decimals=2),
             hints=[
-                "`card['counter_good_change']` is each counter-metric's change, signed so that negative means worse.",
-                "Find the row with the smallest `counter_good_change` and read its `counter` column.",
+                "Use your change_and_se from Exercise 2 on these four numbers.",
+                "Divide the absolute change by its standard error.",
             ],
-            solution_code="card.loc[card['counter_good_change'].idxmin(), 'counter']",
-            mistakes=q3_mistakes,
-            explain="Ask what happened there first: it is where an improvement elsewhere may have been paid for.",
+            solution_code=(
+                f"change, se = change_and_se({x0}, {n0}, {x1}, {n1})\n"
+                "abs(change) / se\n"
+                "# the helper: scorecard.judge(measured) has the column z for every metric"
+            ),
+            why="A change means something only against the noise of both periods.",
+            mistakes=z_mistakes,
+            explain=(f"Within noise: the rate moved by {rel:.0f}% of its previous value, yet only {z_abs:.2f} standard "
+                     f"errors, less than {noise_z:g}."
+                     + (" Nothing was gamed in this redraw: this is what a metric does when nothing changes."
+                        if redraw else " On these data alone it cannot be told apart from noise.")
+                     if z_abs < noise_z else
+                     f"Beyond noise: {z_abs:.2f} standard errors is more than {noise_z:g}."),
+        ),
+        Prediction(
+            "p1",
+            f"Your card has {len(keys)} metrics. In what percent of {n_draws} honest redraws (nothing gamed) will "
+            f"at least one of them move beyond {noise_z:g} standard errors?",
+            actual=share_any_beyond,
+            unit="%",
+            decimals=0,
         ),
         Reflection(
             "r1",
-            f"The north star ({label}) improved. Before you celebrate or reward anyone, what would you check, "
+            f"The north star ({ns_label}) moved. Before you celebrate or reward anyone, what would you check, "
             "and whom would you ask?",
-            r1_answer,
+            "Three things. Is the change beyond noise (its standard error, and the redraws)? Did its counter-metric "
+            "and the counter-metrics of the drivers hold, or did something get worse at the same time? And who "
+            "is counted now that was not before (a cohort, a survey's respondents, a denominator)? Then ask the "
+            "people who do the work what they changed, as a question, before anyone is praised or rewarded.",
         ),
         Reflection(
             "r2",
-            "Design a scorecard for an organisation you know: one north-star outcome, three drivers, and a "
-            "counter-metric for each driver. For each counter-metric, name the shortcut it would reveal.",
-            "An example for a public library. North star: residents who used the library at least twice in "
-            "the year (an outcome for people, not a count of loans). Drivers and counter-metrics: (1) loans per "
-            "member, countered by the share of loans returned unread or renewed without use, which shows "
-            "automatic renewals inflating loans; (2) event attendance, countered by the share of attendees "
-            "who come back within three months, which shows one-off crowds; (3) new memberships, countered "
-            "by memberships used at least once in their first quarter, which shows sign-up drives that bring "
-            "no readers. Each pair measures effect and counter-effect, as Grove suggests, and none of them "
-            "is meant to grade individual staff.",
+            "Think of an organisation you know. Which shortcut there has no counter-metric in this catalogue, "
+            "and what data would you need to measure one?",
+            "An example for a public library. Loans per member can be moved by automatic renewals; a counter-metric "
+            "is the share of renewed loans never opened, which needs e-book or checkout logs. Event attendance can "
+            "be moved by one-off crowds; a counter-metric is the share of attendees who come back within three "
+            "months, which needs a sign-in. Whatever the setting, the counter-metric measures the effect the "
+            "shortcut would have, as Grove suggests, and is not used to grade individual staff.",
         ),
+        notebook="09",
     )
+
