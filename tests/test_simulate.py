@@ -72,12 +72,15 @@ def test_audit_weight_reduces_gaming(seed):
 @pytest.mark.parametrize("seed", range(25))
 @pytest.mark.parametrize("team_size,periods", [(40, 12), (12, 8), (150, 20)])
 def test_audit_reduces_but_never_removes_gaming_at_full_pressure(seed, team_size, periods):
-    sweep = simulate.pressure_sweep(pressures=(0.0, 1.0), audit_weights=(0.0, 0.25, 0.5), seed=seed,
+    sweep = simulate.pressure_sweep(pressures=(0.0, 0.4, 1.0), audit_weights=(0.0, 0.25, 0.5, 1.0), seed=seed,
                                     team_size=team_size, periods=periods)
     top = sweep[sweep["pressure"] == 1.0].sort_values("audit_weight")
     gamed, fcr = top["gamed_pct"].tolist(), top["fcr_pct"].tolist()
-    assert gamed[0] > gamed[1] > gamed[2] > 0
+    assert gamed[0] > gamed[1] > gamed[2] > gamed[3] > 0
     assert fcr[0] < fcr[1] < fcr[2]
+    # the audit bites harder where gaming is heavy: the curves bend apart, they are not shifted copies
+    low = sweep[sweep["pressure"] == 0.4].sort_values("audit_weight")["gamed_pct"].tolist()
+    assert gamed[0] - gamed[3] > low[0] - low[3]
     # even the strongest audit, at full pressure and full incentive, leaves gaming in place
     strongest = simulate.team_summary(simulate.simulate_team(1.0, 1.0, 1.0, team_size, periods, seed))
     assert strongest["gamed_after"] > 0

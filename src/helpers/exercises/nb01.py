@@ -280,8 +280,9 @@ def exercises(run: TeamRun, contacts: pd.DataFrame, sweep: pd.DataFrame, *, pres
             ),
             why="the same before/after comparison as the table above, on a column the table leaves out.",
             mistakes=q2_mistakes,
-            explain="Satisfaction moves less than resolution: a survey reaches only some customers, and "
-                    "an unresolved problem does not always make them unhappy yet.",
+            explain=(f"Resolution fell by {fall('fcr_pct'):.2f} points over the same weeks. In this model a survey "
+                     "reaches about a quarter of contacts, and an unresolved problem makes a satisfied answer less "
+                     "likely, not impossible: satisfaction is a blurred view of the same damage."),
         ),
         Exercise(
             "q3",
