@@ -203,7 +203,7 @@ def pd_participation(survey: pd.DataFrame, scale: str = "school") -> dict[str, f
     known = hours.notna().to_numpy()
     h = hours.to_numpy()[known]
     return {"respondents": len(s), "with_hours": int(known.sum()),
-            "participation": metrics.participation_rate(h > 0) if h.size else float("nan"),
+            "participation": float(metrics.participation_rate(h > 0)) if h.size else float("nan"),
             "median_hours": float(np.median(h)) if h.size else float("nan"),
             "mean_hours": float(h.mean()) if h.size else float("nan"),
             "r_hours_satisfaction": correlation(h, s[scale].to_numpy(dtype="float64")[known])}

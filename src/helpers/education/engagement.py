@@ -322,7 +322,7 @@ def _ew_summary(flagged: np.ndarray, withdrew: np.ndarray) -> dict[str, float]:
         "rate_flagged": rf,
         "rate_not_flagged": rn,
         "lift": rf / base if nf and base > 0 else float("nan"),
-        "risk_ratio": metrics.relative_lift(rf, rn) if nf and rn > 0 else float("nan"),
+        "risk_ratio": float(metrics.relative_lift(rf, rn)) if nf and rn > 0 else float("nan"),
         "recall": 100.0 * tp / nw if nw else float("nan"),
         "precision": rf,
     }
