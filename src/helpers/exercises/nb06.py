@@ -134,8 +134,8 @@ def _q1(funnel: pd.DataFrame, funnel_year: int, year_q1: int) -> Exercise:
         ),
         why="Yield (NACAC) is enrolled at census / admitted: deposits can still melt over the summer.",
         mistakes=mistakes,
-        explain="Compare it with the class above: a few points of yield from year to year is ordinary noise "
-                "at this size, not yet a trend.",
+        explain="Before reading the change from the class above as a trend, ask how much a class of this size "
+                "moves by chance alone (notebook 02).",
     )
 
 
@@ -179,8 +179,8 @@ def _q2(funnel: pd.DataFrame, funnel_year: int) -> Exercise:
             "100 * (pell_dep['enrolled_census'] == 0).mean()\n"
             "# then the helper: education.melt_gap_test(funnel, 'pell')['rate_a']"
         ),
-        why="Pooling the counts weights every depositor once; three classes give three times the students, "
-            "so the interval narrows.",
+        why="Pooling the counts weights every depositor once; more classes give more students, so the "
+            "interval narrows.",
         mistakes=mistakes,
         explain="The next cell compares it with the other depositors, with an interval and a test.",
     )
@@ -481,8 +481,8 @@ def _q6(outcomes: pd.DataFrame) -> Exercise:
         ),
         why="Students steered out before census leave the IPEDS denominator but stay among the entrants.",
         mistakes=mistakes,
-        explain="The table below shows the same cohort with more withdrawals before census and fewer "
-                "first-generation and Pell students.",
+        explain="The table below puts the counter-metrics next to it: look at that cohort's withdrawals "
+                "before census and its share of first-generation and Pell students.",
     )
 
 
