@@ -9,7 +9,9 @@ row per week), puts the results side by side and draws them.
 
 Three groups of functions, one per notebook:
 
-* **06 Enrollment and retention** - :func:`funnel_table`, :func:`cohort_outcomes`,
+* **06 Enrollment and retention** - :func:`funnel_table`, :func:`source_conversion`,
+  :func:`melt_by_group`, :func:`melt_gap_test` (Wilson intervals, pooled two-proportion
+  test), :func:`cohort_outcomes`,
   :func:`cohort_rates`, :func:`cohort_survival`, :func:`equity_gaps`,
   :func:`overall_from_groups`, :func:`cohort_shaping_table`, :func:`selectivity_curve`
   and the widget callback :func:`selectivity_view`.
