@@ -117,7 +117,12 @@ def _kernel_manager_class(extra_env: Mapping[str, str], log_file: Any = None):
 
 
 def _started(nb_path: Path) -> bool:
-    """Whether any cell of the (partial) output notebook began executing."""
+    """Whether any cell of the (partial) output notebook began executing.
+
+    papermill marks every cell "completed" when a run ends, even one that
+    never started (a kernel that died on start-up), so a cell counts as
+    started only with an execution count, a start time, or status
+    "running"/"failed"."""
     try:
         nb = json.loads(nb_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -125,8 +130,8 @@ def _started(nb_path: Path) -> bool:
     for cell in nb.get("cells", []):
         if cell.get("cell_type") != "code":
             continue
-        status = (cell.get("metadata", {}).get("papermill") or {}).get("status")
-        if cell.get("execution_count") or status in {"running", "completed", "failed"}:
+        meta = cell.get("metadata", {}).get("papermill") or {}
+        if cell.get("execution_count") or meta.get("start_time") or meta.get("status") in {"running", "failed"}:
             return True
     return False
 
