@@ -195,3 +195,15 @@ def test_suspect_chart_draws_both_thresholds():
     assert {next(iter(r["encoding"])) for r in rules} == {"x", "y"}
     both = ((agents["handle_time_min"] < 8.0) & (agents["repeat_pct"] > 25.0)).sum()
     assert f"{both} agent" in chart["description"]
+
+
+def test_target_view_keeps_the_x_axis_fixed():
+    _, agents = sample(42)
+    view = support.target_view(agents, x_domain=(4.0, 14.0))
+    low, high = view(4.0), view(14.0)
+    domains = [layer["encoding"]["x"]["scale"]["domain"] for spec in (low, high)
+               for layer in spec["layer"] if "scale" in layer["encoding"].get("x", {})]
+    assert domains and all(d == domains[0] for d in domains)
+    assert domains[0][0] <= min(4.0, agents["handle_time_min"].min())
+    assert domains[0][1] >= max(14.0, agents["handle_time_min"].max())
+    assert "the target of 4 minutes" in low["description"]
