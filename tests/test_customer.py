@@ -595,3 +595,41 @@ def test_new_charts_have_descriptions_and_upright_labels():
     rel = c.release_week(data.load("release_log", seed=42))
     spec = c.ratio_chart(c.weekly_adoption(u), rel).to_dict()
     assert spec["description"] and any(layer.get("mark", {}).get("type") == "text" for layer in spec["layer"])
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_prose_of_notebooks_04_and_05_holds_over_20_seeds(seed):
+    """The sentences of notebooks 04 and 05 that are written, not printed, rest on these."""
+    # 04: adoption starts slowly, leads the contacts, and one behaviour beats satisfaction
+    u = data.load("product_usage", seed=seed)
+    rel = c.release_week(data.load("release_log", seed=seed))
+    w = c.weekly_adoption(u)
+    after = w.loc[w["week"] >= rel, "new_path_share"]
+    assert after.iloc[min(3, len(after) - 1)] < 10  # "hardly moves for several weeks"
+    assert c.lead_lag(w, rel)["outcome_to_impact"] > 0
+    j = c.moment_churn_lift(data.load("customer_journey", seed=seed, n_customers=2000))
+    assert c.biggest_lift_moment(j) == "first_value_within_14d"
+    assert j.set_index("moment").loc[c.SATISFACTION_ROW, "lift"] < j["lift"].max() / 2
+    # 05 survey: J-shaped CSAT, happier customers answer more, coaching moves only the score
+    s = data.load("customer_survey", seed=seed, n_customers=3000)
+    dist = c.rating_distribution(s["csat"], 1, 5).set_index("score")["percent"]
+    assert dist.idxmax() == 5 and dist[1] < dist[3]
+    rr = c.response_rate_by_satisfaction(s)["response_rate"]
+    assert rr.is_monotonic_increasing
+    coached = c.survey_comparison(s, "coached_by_agent")
+    assert coached.loc[1, "nps"] > coached.loc[0, "nps"] + 20
+    assert abs(coached.loc[1, "true_satisfaction"] - coached.loc[0, "true_satisfaction"]) < 1.0
+    noise = c.nps_noise_table(s.loc[s["responded"] == 1, "nps"], sizes=(50,))
+    assert noise["half_width_95"].iloc[0] > 8  # "a drop of 8 points from 50 answers is within chance"
+    # 05 accounts: the segment matters more than the plan; the plan better pooled sits in low-churn segments
+    a = data.load("customer_accounts", seed=seed, n_customers=2000, n_months=24)
+    t = c.simpson_table(a)
+    summary = c.simpson_summary(t)
+    assert summary["paradox"]
+    within = t[t["group"] != "All customers"].set_index(["group", "treatment"])
+    assert within.loc["SMB", "churn_rate"].min() > within.loc["Enterprise", "churn_rate"].max()
+    better = summary["better_pooled"]
+    other = next(p for p in within.index.get_level_values(1).unique() if p != better)
+    assert within.loc[("SMB", better), "mix"] < within.loc[("SMB", other), "mix"]
+    check = c.retention_check(a)
+    assert check["mixed"] >= check["compounded_mean"]
