@@ -199,6 +199,12 @@ register("run", "run a batch of notebooks described by a YAML config", _args_run
 register("check", "check a batch config: every check of run, the run count and a time estimate; nothing runs",
          _args_check, _cmd_check)
 
+# the class review, answer keys and hand-out copies (their own modules)
+from . import answers as _answers, prepare as _prepare, review as _review  # noqa: E402
+
+for _module in (_review, _answers, _prepare):
+    _module.register_command(register)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
