@@ -31,7 +31,7 @@ class Declared:
 
 
 _NUM = r"[-+]?\d+(?:\.\d+)?"
-_BOUND = re.compile(rf"(>=|>|<=|<|at least|at most)\s*({_NUM})$")
+_BOUND = re.compile(rf"(>=|≥|>|<=|≤|<|at least|at most|more than|less than)\s*({_NUM})$")
 _SPAN = re.compile(rf"({_NUM})\s*(?:-|–|to)\s*({_NUM})$")
 _SAMPLE = re.compile(r"\s+in the (?:sample|generated) data$")
 
@@ -81,9 +81,11 @@ def parse_allowed(help_text: str) -> Allowed | None:
 
     The convention (docs/authoring.md), anywhere in the help comment:
     ``(one of: education, business)`` (options, quotes optional),
-    ``(>= 1)``, ``(> 0)``, ``(<= 100)``, ``(< 5)``, ``(at least 6)``,
-    ``(at most 10)``, ``(0 to 1)`` or ``(2015-2024)`` (both ends included);
-    bounds combine with a comma or "and": ``(>= 1, <= 60)``. An annotation
+    ``(at least 6)``, ``(at most 10)``, ``(more than 0)``, ``(less than 5)``,
+    ``(0 to 1)`` or ``(2015-2024)`` (both ends included); bounds combine
+    with a comma or "and": ``(at least 1, at most 60)``. ``>``, ``<``,
+    ``≥``, ``≤``, ``>=`` and ``<=`` are understood too, but a help comment
+    should hold no ``=`` (papermill cannot parse such a line). An annotation
     ending with "in the sample data" (``(2022-2024 in the sample data)``)
     holds only for generated data. Parentheses with anything else are
     ordinary help text.
@@ -108,10 +110,10 @@ def parse_allowed(help_text: str) -> Allowed | None:
                 low, high = float(m_span.group(1)), float(m_span.group(2))
             elif m_bound:
                 op, num = m_bound.group(1), float(m_bound.group(2))
-                if op in (">=", ">", "at least"):
-                    low, low_inc = num, op != ">"
+                if op in (">=", "≥", ">", "at least", "more than"):
+                    low, low_inc = num, op not in (">", "more than")
                 else:
-                    high, high_inc = num, op != "<"
+                    high, high_inc = num, op not in ("<", "less than")
             else:
                 ok = False
                 break
@@ -159,10 +161,13 @@ def notebook_parameters(path: str | Path) -> dict[str, Declared]:
         else:
             ptype = None if default is _UNKNOWN else _TYPE_OF.get(type(default))
         declared[name] = Declared(name, ptype, None if default is _UNKNOWN else default, info.get("help", ""))
-    for name, default in _cell_assignments(path).items():
+    for name, (default, help_text) in _cell_assignments(path).items():
         if name not in declared:
             ptype = None if default is _UNKNOWN else _TYPE_OF.get(type(default))
-            declared[name] = Declared(name, ptype, None if default is _UNKNOWN else default, "")
+            declared[name] = Declared(name, ptype, None if default is _UNKNOWN else default, help_text)
+        elif not declared[name].help and help_text:
+            d = declared[name]
+            declared[name] = Declared(d.name, d.type, d.default, help_text)
     _PARAM_CACHE[key] = declared
     return declared
 
@@ -195,7 +200,9 @@ def _literal(text: Any) -> Any:
         return _UNKNOWN
 
 
-def _cell_assignments(path: Path) -> dict[str, Any]:
+def _cell_assignments(path: Path) -> dict[str, tuple[Any, str]]:
+    """Every ``name = literal  # help`` of the parameters cell, read from its
+    syntax tree: (default, help comment of that line)."""
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -208,12 +215,20 @@ def _cell_assignments(path: Path) -> dict[str, Any]:
                 tree = ast.parse(source)
             except SyntaxError:
                 return {}
-            found: dict[str, Any] = {}
+            lines = source.splitlines()
+            found: dict[str, tuple[Any, str]] = {}
             for node in tree.body:
+                target = None
                 if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                    found[node.targets[0].id] = _literal(ast.get_source_segment(source, node.value))
+                    target = node.targets[0].id
                 elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
-                    found[node.target.id] = _literal(ast.get_source_segment(source, node.value))
+                    target = node.target.id
+                if target is None or node.value is None:
+                    continue
+                end = node.end_lineno or node.lineno
+                tail = lines[end - 1][node.end_col_offset or 0:] if end - 1 < len(lines) else ""
+                help_text = tail.split("#", 1)[1].strip() if "#" in tail else ""
+                found[target] = (_literal(ast.get_source_segment(source, node.value)), help_text)
             return found
     return {}
 
