@@ -218,17 +218,17 @@ def _cell_assignments(path: Path) -> dict[str, tuple[Any, str]]:
             lines = source.splitlines()
             found: dict[str, tuple[Any, str]] = {}
             for node in tree.body:
-                target = None
+                target, value = None, None
                 if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                    target = node.targets[0].id
+                    target, value = node.targets[0].id, node.value
                 elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
-                    target = node.target.id
-                if target is None or node.value is None:
+                    target, value = node.target.id, node.value
+                if target is None or value is None:
                     continue
                 end = node.end_lineno or node.lineno
                 tail = lines[end - 1][node.end_col_offset or 0:] if end - 1 < len(lines) else ""
                 help_text = tail.split("#", 1)[1].strip() if "#" in tail else ""
-                found[target] = (_literal(ast.get_source_segment(source, node.value)), help_text)
+                found[target] = (_literal(ast.get_source_segment(source, value)), help_text)
             return found
     return {}
 
