@@ -15,7 +15,8 @@ Three groups of functions, one per notebook:
   :func:`cohort_rates`, :func:`cohort_survival`, :func:`equity_gaps`,
   :func:`overall_from_groups`, :func:`cohort_shaping_table`, :func:`selectivity_curve`
   and the widget callback :func:`selectivity_view`.
-* **07 Engagement and learning** - :func:`weekly_participation`,
+* **07 Engagement and learning** (``engagement.py``: LMS activity and the early-warning
+  flag; ``learning.py``: gains, effect sizes, teaching to the test) - :func:`weekly_participation`,
   :func:`activity_per_student`, :func:`activity_summary`, :func:`weekly_activity_profile`,
   :func:`early_warning`, :func:`early_warning_summary`, :func:`engagement_outcome`,
   :func:`class_gains`, :func:`survivorship_gains`, :func:`mode_effect_sizes`,
@@ -24,7 +25,8 @@ Three groups of functions, one per notebook:
 * **08 Educator satisfaction** - :func:`reverse_items`, :func:`scale_scores`,
   :func:`scale_reliability`, :func:`agreement_shares`, :func:`likert_frame`,
   :func:`likert_chart`, :func:`response_rates`, :func:`nonresponse_check`,
-  :func:`pd_participation`, :func:`school_comparison`, :func:`ecological_comparison`
+  :func:`nonresponse_within_schools`, :func:`pd_participation`, :func:`school_comparison`
+  (optionally Bonferroni-adjusted), :func:`similar_schools`, :func:`ecological_comparison`
   and the widget callback :func:`school_comparison_view`.
 
 Conventions: frames come from :func:`helpers.data.load` (flags are 0/1 integers); rates
