@@ -17,7 +17,8 @@ help:
 	@echo "make notebooks  re-execute every notebook in place with default parameters"
 	@echo "make data       regenerate data/*.csv from seed 42"
 	@echo "make bench      run the benchmarks and write docs/benchmarks.md"
-	@echo "make batch CONFIG=batches/x.yml OUT=dir   run an instructor batch"
+	@echo "make batch CONFIG=batches/x.yml OUT=dir   run an instructor batch (BATCH_ARGS=\"--force\" etc.)"
+	@echo "make batch-check CONFIG=... OUT=...        check it: problems, run count, time estimate; nothing runs"
 
 venv: $(STAMP)
 
@@ -58,7 +59,10 @@ bench: $(STAMP)
 	$(PY) benchmarks/run.py --out docs/benchmarks.md $(BENCH_ARGS)
 
 batch: $(STAMP)
-	$(PY) -m helpers.batch run $(CONFIG) --out $(OUT)
+	$(PY) -m helpers.batch run "$(CONFIG)" --out "$(OUT)" $(BATCH_ARGS)
+
+batch-check: $(STAMP)
+	$(PY) -m helpers.batch check "$(CONFIG)" --out "$(OUT)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis test-results batch-out

@@ -333,3 +333,17 @@ def test_summary_has_a_bom_and_errors_link_to_the_failing_cell(tmp_path):
     assert f"batch_report.html#cell-id={cell_id}" in index
     report = (out / "王小明" / "batch_report.html").read_text(encoding="utf-8")
     assert f'id="cell-id={cell_id}"' in report and "planned failure" in report
+
+
+def test_make_batch_quotes_paths_with_spaces():
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("make not installed")
+    done = subprocess.run(
+        ["make", "-n", "-o", ".venv/.installed-stamp", "batch", "CONFIG=my batches/week 1.yml", "OUT=class out/week 1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert 'helpers.batch run "my batches/week 1.yml" --out "class out/week 1"' in done.stdout, done.stdout
