@@ -15,8 +15,8 @@ from helpers.education.educator_survey import _t_cdf_integer
 
 SEEDS = (42, 7, 1, 2023)
 
-#: Two-sided critical values of Student's t from a printed table (e.g. Moore, McCabe & Craig,
-#: Table D): df -> (t_0.95, t_0.975, t_0.995), three decimals.
+#: Critical values of Student's t as printed in the usual t-table of statistics textbooks:
+#: df -> (t_0.95, t_0.975, t_0.995), three decimals.
 T_TABLE = {
     1: (6.314, 12.706, 63.657), 2: (2.920, 4.303, 9.925), 3: (2.353, 3.182, 5.841),
     4: (2.132, 2.776, 4.604), 5: (2.015, 2.571, 4.032), 6: (1.943, 2.447, 3.707),
