@@ -217,20 +217,22 @@ def test_sample_data_ranges_do_not_apply_to_own_data(tmp_path, capsys):
 
 def test_lesson_notebooks_declare_ranges_the_runner_checks(tmp_path, capsys):
     """Notebook 05 with n_months 1 (which would print "lifetime inf months")
-    and notebook 09 with an unknown sector are refused up front."""
+    is refused up front; so is notebook 09 with an unknown sector, once its
+    parameters cell declares the sectors."""
     nb05 = batch.notebook_parameters(ROOT / "notebooks" / "05_customer_metrics.ipynb")
+    assert nb05["n_months"].allowed is not None, "notebook 05 declares the least n_months"
     nb09 = batch.notebook_parameters(ROOT / "notebooks" / "09_capstone_scorecard.ipynb")
-    if nb05["n_months"].allowed is None or nb09["sector"].allowed is None:
-        pytest.skip("notebooks 05/09 do not declare these ranges yet")
-    cfg = write_config(tmp_path, """
-        runs:
-          - {name: a, notebook: "05", parameters: {n_months: 1}}
-          - {name: b, notebook: "09", parameters: {sector: retail}}
-    """)
+    runs = "  - {name: a, notebook: \"05\", parameters: {n_months: 1}}\n"
+    if nb09["sector"].allowed is not None:
+        runs += "  - {name: b, notebook: \"09\", parameters: {sector: retail}}\n"
+    cfg = tmp_path / "batch.yml"
+    cfg.write_text("runs:\n" + runs, encoding="utf-8")
     assert check(cfg) == 2
     found = errors(capsys)
-    assert any("run 'a': parameter 'n_months' is 1, but must be >=" in line for line in found), found
-    assert any("run 'b': parameter 'sector' is 'retail', but must be one of education, business" in line for line in found), found
+    assert any("run 'a': parameter 'n_months' is 1, but must be >= 12" in line for line in found), found
+    if nb09["sector"].allowed is not None:
+        assert any("run 'b': parameter 'sector' is 'retail', but must be one of education, business" in line
+                   for line in found), found
 
 
 # ------------------------------------------------------------------ data_dir
@@ -347,3 +349,21 @@ def test_make_batch_quotes_paths_with_spaces():
     )
     assert done.returncode == 0, done.stderr
     assert 'helpers.batch run "my batches/week 1.yml" --out "class out/week 1"' in done.stdout, done.stdout
+
+
+def test_the_instructors_guide_matches_the_runner():
+    """Folder names, subcommands and options the guide shows are the real ones."""
+    guide = (ROOT / "docs" / "instructors.md").read_text(encoding="utf-8")
+    for name in ("Amara Okafor", "王小明", "Ольга Иванова", "Zoë"):
+        folder = batch.sanitize_name(name)
+        assert f"{folder}/" in guide or f"`{folder}`" in guide, folder
+    assert "amara-okafor/" not in guide
+    parser = batch.build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    commands = set(sub.choices)
+    for cmd in re.findall(r"python -m helpers\.batch (\w[\w-]*)", guide):
+        assert cmd in commands, cmd
+    options = {opt for p in sub.choices.values() for a in p._actions for opt in a.option_strings}
+    dask_worker = {"--nworkers", "--nthreads"}  # options of `dask worker`, shown in the guide
+    for opt in set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", guide)) - dask_worker:
+        assert opt in options, opt
