@@ -225,14 +225,15 @@ def _nb08_schools() -> Callable[[], Any]:
     return stepper(education.school_comparison_view, (scored,), each("min_respondents", range(2, 16)))
 
 
-def _nb09_balance() -> Callable[[], Any]:
-    scorecard = need("scorecard", "balance_view", "load_periods", "measure", "check_sector")
+def _nb09_card() -> Callable[[], Any]:
+    scorecard = need("scorecard", "card_view", "load_periods", "measure", "check_design", "default_design")
     p = notebook_defaults("09")
-    sector = scorecard.check_sector(p.get("sector", "education"))
-    periods = scorecard.load_periods(sector, seed=p.get("seed", 42), period=p.get("period", 2024))
-    measured = scorecard.measure(sector, periods)
-    steps = [{"move_threshold": m, "warn_threshold": w} for m in grid(0.5, 15.0, 1.5) for w in (1.0, 3.0, 6.0)]
-    return stepper(scorecard.balance_view, (measured, sector), steps)
+    design = scorecard.check_design(scorecard.default_design(p.get("sector", "education")))
+    periods = scorecard.load_periods(design.keys, seed=p.get("seed", 42), period=p.get("period", 2024),
+                                     gaming=p.get("gaming", 1.0))
+    measured = scorecard.measure(design, periods)
+    steps = [{"noise_z": z, "threshold_scale": t} for z in grid(1.0, 4.0, 0.5) for t in (0.5, 1.0, 2.0)]
+    return stepper(scorecard.card_view, (measured, design), steps)
 
 
 REGISTRY: list[Callback] = [
@@ -246,7 +247,7 @@ REGISTRY: list[Callback] = [
     Callback("06", "education.selectivity_view", "kept share, 0.2-1", _nb06_selectivity),
     Callback("07", "education.early_warning_view", "window and threshold", _nb07_early_warning),
     Callback("08", "education.school_comparison_view", "minimum respondents, 2-15", _nb08_schools),
-    Callback("09", "scorecard.balance_view", "move and warn thresholds, 0.5-15 %", _nb09_balance),
+    Callback("09", "scorecard.card_view", "noise (SE) and threshold scale", _nb09_card),
 ]
 
 

@@ -4,6 +4,7 @@ good direction, as the "SEs (+ better)" columns of the tables."""
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any, Callable
 
@@ -57,46 +58,91 @@ def _axis_limit(values: np.ndarray, noise_z: float) -> float:
     return float(min(12.0, max(noise_z + 1.0, math.ceil(top + 0.5))))
 
 
+def _card_data(card: pd.DataFrame, noise_z: float, limit: float) -> tuple[dict[str, Any], str, list[str], int]:
+    """The card chart's named datasets, description, verdicts present and flag count."""
+    rows = _card_rows(card, limit)
+    present = [v for v in VERDICT_COLOURS if v in set(rows["verdict"])]
+    n_flags = int(card["flag"].sum())
+    desc = (f"Scorecard of {len(card)} pairs, {n_flags} flagged; grey band: within {noise_z:g} standard errors. "
+            + "; ".join(f"{r} - {m}" for r, m in zip(rows["row"], rows["moved"])))
+    datasets = {
+        "mw_rows": rows.replace({np.nan: None}).to_dict(orient="records"),
+        "mw_band": [{"lo": -float(noise_z), "hi": float(noise_z), "z": 0.0}],
+    }
+    return datasets, desc, present, n_flags
+
+
+def _title(n_flags: int) -> str:
+    return f"What moved beyond noise: {n_flags} flag{'s' if n_flags != 1 else ''}"
+
+
 def card_chart(card: pd.DataFrame, noise_z: float = NOISE_Z, *, title: str | None = None,
-               width: int = 360) -> alt.TopLevelMixin:
+               width: int = 360, limit: float | None = None) -> alt.TopLevelMixin:
     """One row per metric, grouped by pair: a point at its change in standard errors
     (right = better), the grey band is noise (|z| < ``noise_z``), colour is the verdict
-    (the legend lists only the verdicts present). The text column says what moved."""
-    limit = _axis_limit(card[["good_z", "counter_good_z"]].to_numpy(dtype="float64").ravel(), noise_z)
-    rows = _card_rows(card, limit)
-    order = list(rows["row"])
-    present = [v for v in VERDICT_COLOURS if v in set(rows["verdict"])]
-    height = 22 * len(rows)
+    (the legend lists only the verdicts present). The text column says what moved.
+    ``limit`` fixes the axis to +-limit (default: fitted to the data, at most 12)."""
+    if limit is None:
+        limit = _axis_limit(card[["good_z", "counter_good_z"]].to_numpy(dtype="float64").ravel(), noise_z)
+    datasets, desc, present, n_flags = _card_data(card, noise_z, limit)
+    order = [r["row"] for r in datasets["mw_rows"]]
+    height = 22 * len(order)
+    rows_data, band_data = alt.NamedData(name="mw_rows"), alt.NamedData(name="mw_band")
     y = alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelLimit=420))
     scale = alt.Scale(domain=[-limit, limit])
-    band = alt.Chart(pd.DataFrame({"lo": [-noise_z], "hi": [noise_z]})).mark_rect(color="#eeeeee").encode(
+    band = alt.Chart(band_data).mark_rect(color="#eeeeee").encode(
         x=alt.X("lo:Q", scale=scale, title=_X), x2="hi:Q")
-    zero = alt.Chart(pd.DataFrame({"z": [0.0]})).mark_rule(color="#888").encode(x=alt.X("z:Q", scale=scale))
+    zero = alt.Chart(band_data).mark_rule(color="#888").encode(x=alt.X("z:Q", scale=scale))
     colour = alt.Color("verdict:N", title="verdict", scale=alt.Scale(
         domain=present, range=[VERDICT_COLOURS[v] for v in present]))
-    points = alt.Chart(rows).mark_point(size=110, filled=True).encode(
+    points = alt.Chart(rows_data).mark_point(size=110, filled=True).encode(
         x=alt.X("x:Q", scale=scale, title=_X), y=y, color=colour,
         shape=alt.condition("datum['beyond axis']", alt.value("triangle"), alt.value("circle")),
         tooltip=["row:N", "moved:N"])
     dots = alt.layer(band, zero, points).properties(width=width, height=height)
-    text = alt.Chart(rows).mark_text(align="left", fontSize=11, color="#333").encode(
+    text = alt.Chart(rows_data).mark_text(align="left", fontSize=11, color="#333").encode(
         x=alt.value(0), y=alt.Y("row:N", sort=order, axis=None), text="moved:N").properties(width=380, height=height)
-    n_flags = int(card["flag"].sum())
-    desc = (f"Scorecard of {len(card)} pairs, {n_flags} flagged; grey band: within {noise_z:g} standard errors. "
-            + "; ".join(f"{r} - {m}" for r, m in zip(rows["row"], rows["moved"])))
     return alt.hconcat(dots, text, spacing=8).properties(
-        title=title or f"What moved beyond noise: {n_flags} flag{'s' if n_flags != 1 else ''}",
-        description=desc)
+        title=title or _title(n_flags), description=desc, datasets=datasets)
+
+
+def _colour_scales(spec: Any) -> list[dict[str, Any]]:
+    """Every colour scale of a spec (to swap the legend's verdicts)."""
+    found: list[dict[str, Any]] = []
+    if isinstance(spec, dict):
+        colour = spec.get("encoding", {}).get("color") if isinstance(spec.get("encoding"), dict) else None
+        if isinstance(colour, dict) and "scale" in colour:
+            found.append(colour["scale"])
+        for value in spec.values():
+            found.extend(_colour_scales(value))
+    elif isinstance(spec, list):
+        for value in spec:
+            found.extend(_colour_scales(value))
+    return found
 
 
 def card_view(measured: pd.DataFrame, design: Design) -> Callable[[float, float], dict[str, Any]]:
     """Widget callback: ``view(noise_z, threshold_scale)`` -> the card chart as a Vega-Lite
-    spec (for :func:`helpers.charts.show`)."""
+    spec (for :func:`helpers.charts.show`).
+
+    The chart is built once; each call re-assesses the card and swaps in its data, legend,
+    title and description (a few milliseconds), so a slider move only pays for drawing.
+    The axis stays fixed (the changes in standard errors do not depend on the sliders)."""
+    card0 = assess(measured, design)
+    limit = _axis_limit(card0[["good_z", "counter_good_z"]].to_numpy(dtype="float64").ravel(), 4.0)
+    base = card_chart(card0, limit=limit).to_dict()
+
     def view(noise_z: float, threshold_scale: float) -> dict[str, Any]:
         card = assess(measured, design, noise_z, threshold_scale)
-        n = int(card["flag"].sum())
-        title = f"{n} flag{'s' if n != 1 else ''} at {noise_z:g} SE and {threshold_scale:g} x your thresholds"
-        return card_chart(card, noise_z, title=title).to_dict()
+        datasets, desc, present, n = _card_data(card, noise_z, limit)
+        spec = copy.deepcopy(base)
+        spec["datasets"] = datasets
+        spec["description"] = desc
+        spec["title"] = f"{n} flag{'s' if n != 1 else ''} at {noise_z:g} SE and {threshold_scale:g} x your thresholds"
+        for scale in _colour_scales(spec):
+            scale["domain"] = present
+            scale["range"] = [VERDICT_COLOURS[v] for v in present]
+        return spec
 
     return view
 
@@ -131,6 +177,8 @@ def noise_chart(draws: pd.DataFrame, judged: pd.DataFrame, noise_z: float = NOIS
     desc = (f"{n} honest redraws of the organisation: blue ticks are each metric's change when nothing was "
             f"gamed, orange diamonds this run's change, grey band within {noise_z:g} standard errors; "
             f"{inside:.0f}% of the ticks fall inside the band")
+    tick_axis = alt.Axis(labelLimit=320)
+    tick = tick.encode(y=alt.Y("metric:N", sort=order, title=None, axis=tick_axis))
     return alt.layer(band, tick, dot).properties(
         width=width, height=24 * len(keys), description=desc,
         title=f"Noise bands: {n} honest redraws (ticks) and this run (diamond)")
