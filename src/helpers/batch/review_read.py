@@ -164,9 +164,9 @@ def workbook_notebook_names() -> list[str]:
 
 
 def notebook_title(nn: str) -> str:
-    """``05 customer metrics`` for a workbook notebook, else ``notebook 90``."""
+    """``customer metrics`` for workbook notebook ``05``; empty for another."""
     p = workbook_notebooks().get(nn)
-    return p.stem.replace("_", " ") if p else f"notebook {nn}"
+    return p.stem[3:].replace("_", " ") if p else ""
 
 
 def workbook_exercises(nn: str) -> list[str]:
@@ -299,7 +299,8 @@ def read_submission(path: Path, participant: str) -> Submission | Unreadable:
         return Unreadable(path, "an empty file", participant)
     if path.suffix.lower() != ".ipynb":
         what = path.suffix.lower() or "no extension"
-        return Unreadable(path, f"not a notebook (a {what} file)", participant)
+        unpack = "; unpack it into SUBMISSIONS first" if what == ".zip" else ""
+        return Unreadable(path, f"not a notebook (a {what} file{unpack})", participant)
     try:
         nb = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:

@@ -220,7 +220,7 @@ def class_page(read: ClassRead, infos: Infos, notes: Mapping[str, str], *, mode:
     body.append(_legend())
     for nn, nb in stats.items():
         small = nb.participants < MIN_GROUP
-        body.append(f'<h2 id="{_anchor(nn)}">Notebook {esc(nn)}: {esc(notebook_title(nn))}</h2>')
+        body.append(f'<h2 id="{_anchor(nn)}">{esc(_heading(nn))}</h2>')
         body.append(f"<p class=\"meta\">Handed in by {nb.participants} participant{'s' if nb.participants != 1 else ''}.</p>")
         if small:
             body.append(f'<p class="note">{esc(SMALL_GROUP_WHY.format(n=MIN_GROUP))}</p>')
@@ -266,6 +266,11 @@ def class_page(read: ClassRead, infos: Infos, notes: Mapping[str, str], *, mode:
     return tidy_html(_page("Class review", "\n".join(body) + "\n"), {CSV_FILE, CLASS_FILE})
 
 
+def _heading(nn: str) -> str:
+    title = notebook_title(nn)
+    return f"Notebook {nn}: {title}" if title else f"Notebook {nn}"
+
+
 def _status_cell(status: str) -> str:
     return f'<td class="status-{status.replace(" ", "-")}">{esc(status)}</td>'
 
@@ -282,7 +287,7 @@ def feedback_page(participant: str, subs: Sequence[Submission], infos: Infos, no
     ]
     for sub in sorted(subs, key=lambda s: s.notebook):
         nn = sub.notebook
-        body.append(f"<h2>Notebook {esc(nn)}: {esc(notebook_title(nn))}</h2>")
+        body.append(f"<h2>{esc(_heading(nn))}</h2>")
         if notes.get(nn):
             body.append(f'<p class="note">Hints and solutions not available: {esc(notes[nn])}.</p>')
         body.append(
