@@ -183,7 +183,7 @@ def exercises(design: scorecard.Design, my_design: Any, catalogue: pd.DataFrame,
     moved = tuple(k for g in scorecard.planted(sector, gaming) for k in [g["metric"], *g["revealed_by"]])
     pick, redraw = noise_pick(draws, catalogue, noise_z, exclude=moved)
     m = scorecard.METRICS[str(pick["key"])]
-    where = ("In one honest redraw of your organisation (nothing gamed: only the random draws differ)"
+    where = ("In one honest redraw (nothing gamed)"
              if redraw else "In this run's data")
     x0, n0, x1, n1 = counts(pick)
     change, se = reference_change_and_se(x0, n0, x1, n1)
@@ -295,7 +295,7 @@ def exercises(design: scorecard.Design, my_design: Any, catalogue: pd.DataFrame,
             mistakes=z_mistakes,
             explain=(f"Within noise: the rate moved by {rel:.0f}% of its previous value, yet only {z_abs:.2f} standard "
                      f"errors, less than {noise_z:g}."
-                     + (" Nothing was gamed in this redraw: this is what a metric does when nothing changes."
+                     + (" Nothing was gamed in this redraw: changes this size happen without anyone gaming."
                         if redraw else " On these data alone it cannot be told apart from noise.")
                      if z_abs < noise_z else
                      f"Beyond noise: {z_abs:.2f} standard errors is more than {noise_z:g}."),

@@ -311,8 +311,10 @@ def evaluation_lines(evaluation: pd.DataFrame, card: pd.DataFrame, design: Desig
 
 def noise_draws(design: Design, seed: int = 42, period: int = 2024, n_draws: int = 20,
                 noise_z: float = NOISE_Z) -> pd.DataFrame:
-    """The same organisation redrawn ``n_draws`` times, honest (nothing gamed): every
-    metric's change between the two periods when nothing changed but the draw.
+    """The two periods redrawn ``n_draws`` times, honest (nothing gamed): every metric's
+    change when nobody games. Period-based datasets are the same organisation with new draws;
+    entering cohorts and the customer panel come from other seeds (similar organisations,
+    whose cohorts also drift a little from year to year); see :func:`load_periods`.
 
     One row per draw and metric: ``draw``, ``key``, ``previous``, ``previous_n``, ``current``,
     ``current_n``, ``change``, ``se``, ``z``, ``good_z``, ``beyond_noise`` (judged with that

@@ -174,7 +174,7 @@ def noise_chart(draws: pd.DataFrame, judged: pd.DataFrame, noise_z: float = NOIS
         x=alt.X("x:Q", scale=scale), y=alt.Y("metric:N", sort=order))
     n = int(draws["draw"].nunique())
     inside = float((np.abs(ticks["x"]) < noise_z).mean() * 100)
-    desc = (f"{n} honest redraws of the organisation: blue ticks are each metric's change when nothing was "
+    desc = (f"{n} honest redraws (nothing gamed): blue ticks are each metric's change when nothing was "
             f"gamed, orange diamonds this run's change, grey band within {noise_z:g} standard errors; "
             f"{inside:.0f}% of the ticks fall inside the band")
     tick_axis = alt.Axis(labelLimit=320)
