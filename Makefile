@@ -9,7 +9,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 CONFIG ?= batches/example_class.yml
 OUT    ?= batch-out
 
-.PHONY: help venv lab test lint unit nbval notebooks data bench batch clean
+.PHONY: help venv lab test lint unit nbval notebooks data bench batch review clean
 
 help:
 	@echo "make lab        set up .venv if needed and open JupyterLab on notebook 00"
@@ -19,6 +19,7 @@ help:
 	@echo "make bench      run the benchmarks and write docs/benchmarks.md"
 	@echo "make batch CONFIG=batches/x.yml OUT=dir   run an instructor batch (BATCH_ARGS=\"--force\" etc.)"
 	@echo "make batch-check CONFIG=... OUT=...        check it: problems, run count, time estimate; nothing runs"
+	@echo "make review SUBMISSIONS=dir REVIEW_OUT=dir  the class review of participants' saved notebooks"
 
 venv: $(STAMP)
 
@@ -63,6 +64,12 @@ batch: $(STAMP)
 
 batch-check: $(STAMP)
 	$(PY) -m helpers.batch check "$(CONFIG)" --out "$(OUT)"
+
+# make review SUBMISSIONS="class/week 2" REVIEW_OUT=review-week2 [REVIEW_ARGS="--name-from file --pseudonymize"]
+SUBMISSIONS ?= submissions
+REVIEW_OUT  ?= review-out
+review: $(STAMP)
+	$(PY) -m helpers.batch review "$(SUBMISSIONS)" --out "$(REVIEW_OUT)" $(REVIEW_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis test-results batch-out

@@ -13,7 +13,8 @@ Parts (``--only``, comma-separated; default all):
   generator <= 5 s for 1M rows) and their growth;
 - ``batch``     - batch throughput for 1 and 2 workers (target >= 85 % efficiency);
 - ``sizes``     - every notebook's file size (target <= 1 MB);
-- ``nbval``     - the nbval suite's duration (target <= 60 s).
+- ``nbval``     - the nbval suite's duration (target <= 60 s);
+- ``review``    - the class review reading 500 submissions of the whole workbook (target < 30 s).
 
 ``--quick`` shrinks everything for a smoke test: tiny sizes, two calls per callback,
 the floor notebook only, no batch and no nbval. The exit status is 0 whatever the
@@ -32,8 +33,9 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import callbacks, common, notebooks, report, scaling  # noqa: E402
+from benchmarks import review as review_bench  # noqa: E402
 
-PARTS = ("notebooks", "callbacks", "metrics", "batch", "sizes", "nbval")
+PARTS = ("notebooks", "callbacks", "metrics", "batch", "sizes", "nbval", "review")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             sections.append(notebooks.run_sizes())
         elif part == "nbval":
             sections.append(notebooks.run_nbval(repeat))
+        elif part == "review":
+            sections.append(review_bench.run(5 if quick else 50))
         s = sections[-1]
         misses = [c.what for c in s.checks if c.result == common.MISS]
         _log(f"[bench] {part}: {time.perf_counter() - t0:.0f} s, {len(s.checks)} checks, {len(misses)} MISS")
