@@ -28,6 +28,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 sys.path.insert(0, str(FIXTURES))
 import review_course  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_accessibility import audit, browser, dead_links, describe  # noqa: E402,F401  (browser: a fixture)
+
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
@@ -161,3 +164,21 @@ def test_answer_keys_planted_in_notebook_00_read_back_as_correct(tmp_path):
     assert batch.main(["review", str(tmp_path / "submissions"), "--out", str(tmp_path / "review")]) == 0
     rows = list(csv.DictReader((tmp_path / "review" / "exercises.csv").open(encoding="utf-8")))
     assert [(r["notebook"], r["exercise"], r["status"]) for r in rows] == [("00", ex, "correct") for ex in ("q1", "q2", "q3")]
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_answer_pages_pass_axe(browser, tmp_path):  # noqa: F811 - the fixture imported from test_accessibility
+    page, script = browser
+    cfg = write_config(tmp_path, """
+        runs:
+          - {name: Ольга Иванова, notebook: 05_customer_metrics, parameters: {seed: 7}}
+          - {name: Bob, notebook: 00_start_here, parameters: {seed: 8}}
+    """)
+    assert batch.main(["answers", str(cfg), "--out", str(tmp_path / "keys")]) == 0
+    pages = sorted((tmp_path / "keys").glob("*.html"))
+    assert len(pages) == 2
+    bad = {p.name: v for p in pages if (v := audit(page, script, p))}
+    assert not bad, "\n".join(f"{k}:\n{describe(v)}" for k, v in bad.items())
+    for p in pages:
+        assert dead_links(p) == [], p
