@@ -146,7 +146,6 @@ def batch_out(tmp_path_factory):
           - {{name: 王小明, parameters: {{seed: 3}}}}
           - {{name: Ольга Иванова, parameters: {{seed: 4, interactive: true}}}}
           - {{name: Bob, parameters: {{seed: 5, fail: true, name: Bob}}}}
-          - {{name: chart, notebook: {FIXTURES / 'batch_chart.ipynb'}, parameters: {{seed: 6}}}}
     """), encoding="utf-8")
     out = tmp / "out"
     code = batch.main(["run", str(cfg), "--out", str(out), "--workers", "2", "--quiet"])
@@ -162,7 +161,7 @@ def batch_pages(out: Path) -> list[Path]:
 def test_batch_pages_pass_axe(browser, batch_out):
     page, script = browser
     pages = batch_pages(batch_out)
-    assert len(pages) == 5
+    assert len(pages) == 4
     found = {p.relative_to(batch_out).as_posix(): audit(page, script, p) for p in pages}
     bad = {k: v for k, v in found.items() if v}
     assert not bad, "\n".join(f"{k}:\n{describe(v)}" for k, v in bad.items())
