@@ -437,7 +437,13 @@ def test_own_files_with_and_without_previous(tmp_path):
     periods = sc.load_periods(design.keys, period=2024, data_dir=tmp_path)
     assert set(periods["student_terms"][0]["cohort_year"]) == {2023}
     assert periods["lms_activity"][0].empty  # no previous/ folder: trend unknown
-    card = sc.assess(sc.measure(design, periods), design).set_index("metric")
+    card = sc.assess(sc.measure(design, periods), design)
+    # own data: nobody knows what was gamed, so nothing is scored
+    assert sc.evaluate(card, design, None).empty and sc.false_flags(card, design, None) == []
+    assert sc.evaluation_lines(sc.evaluate(card, design, None), card, design, None)[0].startswith("Your own data")
+    figures = sc.key_figures(card, design, "Own", 2024, None, sc.evaluate(card, design, None))
+    assert figures["gaming"] is None and figures["caught"] == 0 and figures["false_alarms"] == 0
+    card = card.set_index("metric")
     assert card.loc["participation", "status"] == sc.NO_TREND
     assert card.loc["retention", "status"] != sc.NO_TREND
     data.write_all(tmp_path / "previous", seed=6, only=["lms_activity", "assessments", "educator_survey"])

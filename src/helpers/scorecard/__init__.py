@@ -32,13 +32,13 @@ from .charts import VERDICT_COLOURS, card_chart, card_view, noise_chart
 from .design import (DEFAULT_DESIGNS, MAX_DRIVERS, MIN_DRIVERS, Design, DesignError, Pair, check_design,
                      check_sector, default_design, design_table, design_yaml, load_design, save_design)
 from .export import EXPORT_FILES, export_scorecard
-from .periods import GAMED, MAX_GAMING, check_gaming, load_periods, planted
+from .periods import GAMED, MAX_GAMING, ParameterError, check_gaming, load_periods, planted
 
 __all__ = [
     "SECTORS", "DEFAULT_NAMES", "METRICS", "Metric", "Estimate", "catalogue_table", "datasets_for",
     "DEFAULT_DESIGNS", "MIN_DRIVERS", "MAX_DRIVERS", "Design", "DesignError", "Pair", "check_design",
     "check_sector", "default_design", "design_table", "design_yaml", "load_design", "save_design", "choose_design",
-    "GAMED", "MAX_GAMING", "check_gaming", "load_periods", "planted",
+    "GAMED", "MAX_GAMING", "ParameterError", "check_gaming", "load_periods", "planted",
     "NOISE_Z", "BETTER", "WORSE", "NOISE", "SMALL", "UNKNOWN", "FLAG", "WORSE_PAIR", "IMPROVED", "WATCH",
     "STEADY", "NO_TREND", "STATUSES", "estimate", "measure", "change_and_se", "judge", "assess", "flagged",
     "what_moved", "scorecard_table", "summary_lines", "explain_flags", "evaluate", "false_flags", "evaluation_lines", "noise_draws", "noise_bands",

@@ -247,14 +247,15 @@ def explain_flags(card: pd.DataFrame) -> list[str]:
 # ---------------------------------------------------------------------- planted gaming
 
 
-def evaluate(card: pd.DataFrame, design: Design, gaming: float) -> pd.DataFrame:
+def evaluate(card: pd.DataFrame, design: Design, gaming: float | None) -> pd.DataFrame:
     """Did the design catch what was planted? One row per gamed metric of the sector:
     ``metric``, ``shortcut``, ``revealed_by`` (text), ``on_card``, ``caught`` (the metric's
     pair is flagged), ``caught_by`` (that pair's counter-metric) and ``verdict`` (one line).
-    Empty for an honest organisation (``gaming == 0``); see :func:`false_flags`."""
+    Empty for an honest organisation (``gaming == 0``) and for your own data (``gaming``
+    None: nobody knows what was gamed); see :func:`false_flags`."""
     rows = []
     flags = card[card["flag"].to_numpy(dtype=bool)]
-    for g in planted(design.sector, gaming):
+    for g in (planted(design.sector, gaming) if gaming is not None else []):
         key, revealers = g["metric"], list(g["revealed_by"])
         label = METRICS[key].label
         hit = flags[flags["metric"] == key]
@@ -281,14 +282,21 @@ def evaluate(card: pd.DataFrame, design: Design, gaming: float) -> pd.DataFrame:
                                        "verdict"])
 
 
-def false_flags(card: pd.DataFrame, design: Design, gaming: float) -> list[str]:
-    """Flagged metrics that were not gamed: false alarms, from noise or thresholds set low."""
+def false_flags(card: pd.DataFrame, design: Design, gaming: float | None) -> list[str]:
+    """Flagged metrics that were not gamed: false alarms, from noise or thresholds set low
+    (none known for your own data, ``gaming`` None)."""
+    if gaming is None:
+        return []
     gamed = {g["metric"] for g in planted(design.sector, gaming)}
     return [k for k in flagged(card) if k not in gamed]
 
 
-def evaluation_lines(evaluation: pd.DataFrame, card: pd.DataFrame, design: Design, gaming: float) -> list[str]:
+def evaluation_lines(evaluation: pd.DataFrame, card: pd.DataFrame, design: Design,
+                     gaming: float | None) -> list[str]:
     """Plain lines: one per gamed metric on the card, a count of those not on it, false alarms."""
+    if gaming is None:
+        return ["Your own data: nobody knows what was gamed, so the flags cannot be scored. "
+                "Read each flag as a question for the people who do the work."]
     if check_gaming_value(gaming) == 0:
         lines = ["Honest organisation: nothing was gamed."]
     else:
@@ -351,7 +359,7 @@ def noise_bands(draws: pd.DataFrame, judged: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------- results record
 
 
-def key_figures(card: pd.DataFrame, design: Design, organisation: str, period: int, gaming: float,
+def key_figures(card: pd.DataFrame, design: Design, organisation: str, period: int, gaming: float | None,
                 evaluation: pd.DataFrame) -> dict[str, Any]:
     """The card's key figures as plain values, for :func:`helpers.batch.record_result`:
     organisation, sector, design, period, gaming, the north star's values and change with
@@ -372,7 +380,7 @@ def key_figures(card: pd.DataFrame, design: Design, organisation: str, period: i
         "sector": design.sector,
         "design": design.name or "(unnamed)",
         "period": int(period),
-        "gaming": float(gaming),
+        "gaming": None if gaming is None else float(gaming),
         "north_star": str(ns["metric"]),
         "north_star_previous": r(ns["previous"]),
         "north_star_current": r(ns["current"]),

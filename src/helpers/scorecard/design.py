@@ -112,9 +112,9 @@ def _plain_number(v: float) -> float | int:
 
 
 def check_sector(sector: str) -> str:
-    """``sector`` if valid; ValueError naming the valid sectors otherwise."""
+    """``sector`` if valid; a one-line DesignError naming the valid sectors otherwise."""
     if sector not in SECTORS:
-        raise ValueError(f"sector must be one of {', '.join(map(repr, SECTORS))}; got {sector!r}")
+        raise DesignError(f"sector must be one of {', '.join(map(repr, SECTORS))}; got {sector!r}")
     return sector
 
 

@@ -32,7 +32,15 @@ import pandas as pd
 from .. import data as _data
 from .catalogue import METRICS
 
-__all__ = ["load_periods", "planted", "check_gaming", "GAMED", "MAX_GAMING"]
+__all__ = ["load_periods", "planted", "check_gaming", "GAMED", "MAX_GAMING", "ParameterError"]
+
+
+class ParameterError(ValueError):
+    """A parameter the data cannot serve (a period not in the files, gaming out of range); one line."""
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython/Jupyter hook: show the one-line message instead of a traceback."""
+        return [f"ParameterError: {self}"]
 
 Periods = dict[str, tuple[pd.DataFrame, pd.DataFrame]]
 
@@ -71,7 +79,7 @@ def check_gaming(gaming: Any) -> float:
     """``gaming`` as a float in [0, MAX_GAMING]; ValueError naming the parameter otherwise."""
     if isinstance(gaming, bool) or not isinstance(gaming, (int, float, np.integer, np.floating)) \
             or not 0 <= float(gaming) <= MAX_GAMING:
-        raise ValueError(f"gaming must be a number from 0 (honest) to {MAX_GAMING:g}, got {gaming!r}")
+        raise ParameterError(f"gaming must be a number from 0 (honest) to {MAX_GAMING:g}, got {gaming!r}")
     return float(gaming)
 
 
@@ -122,7 +130,7 @@ def _split_cohorts(frame: pd.DataFrame, name: str, period: int) -> tuple[pd.Data
     years = frame[_COHORTS[name]].to_numpy()
     have = sorted(set(int(y) for y in years))
     if period not in have:
-        raise ValueError(f"{name}: no cohort {period} in the data (cohorts: {', '.join(map(str, have))}); "
+        raise ParameterError(f"{name}: no cohort {period} in the data (cohorts: {', '.join(map(str, have))}); "
                          "set period to one of them")
     return frame[years == period - 1], frame[years == period]
 
@@ -131,7 +139,7 @@ def _split_years(frame: pd.DataFrame, period: int) -> tuple[pd.DataFrame, pd.Dat
     year = frame["month"].astype(str).str.slice(0, 4).astype(int).to_numpy()
     if not (year == period).any():
         have = sorted(set(year.tolist()))
-        raise ValueError(f"customer_accounts: no months in {period} (years: {', '.join(map(str, have))}); "
+        raise ParameterError(f"customer_accounts: no months in {period} (years: {', '.join(map(str, have))}); "
                          "set period to one of them")
     return frame[year == period - 1], frame[year == period]
 
@@ -152,7 +160,7 @@ def load_periods(keys: list[str], seed: int = 42, period: int = 2024, data_dir: 
     missing: the trend is then unknown). ``gaming`` and ``draw`` do not apply to files.
     """
     if isinstance(period, bool) or not isinstance(period, (int, np.integer)):
-        raise ValueError(f"period must be a year such as 2024, got {period!r}")
+        raise ParameterError(f"period must be a year such as 2024, got {period!r}")
     period = int(period)
     gaming = check_gaming(gaming)
     own = data_dir not in ("", None)
