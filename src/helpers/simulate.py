@@ -890,8 +890,9 @@ def funnel_chart(
     99.8 % control limits around the pooled rate. ``frame`` comes from :func:`funnel_frame`
     (its ``method`` draws the limits). Units with the same n and rate would hide each
     other: they are spread sideways by a fraction of one (said in the description), and
-    units outside the 95 % limits are labelled, one label per position. The y-axis starts
-    at zero."""
+    units outside the 95 % limits are labelled, one label per position, labels nudged apart
+    so they never overprint. The y-axis starts at zero unless every point and limit lies
+    above 40 %; then it starts lower than all of them and the subtitle says where."""
     charts.ensure_small(frame, "funnel data")
     p0 = float(frame.attrs.get("p0", frame["successes"].sum() / frame["n"].sum()))
     method = frame.attrs.get("method", "exact")
@@ -907,14 +908,17 @@ def funnel_chart(
         ]
     ).round(3)
     pts = frame[["unit", "n", "successes", "rate_pct", "status", "outside95"]].copy()
+    x_lo, x_hi = float(grid.min()), float(grid.max())
     key = [pts["n"], pts["successes"]]
     size = pts.groupby(key)["unit"].transform("size")
     pos = pts.groupby(key).cumcount()
-    pts["x"] = pts["n"] + 0.3 * (pos - (size - 1) / 2)
+    step = max(0.3, 0.012 * (x_hi - x_lo))
+    pts["x"] = (pts["n"] + step * (pos - (size - 1) / 2)).round(3)
     pts["shared_with"] = pts.groupby(key)["unit"].transform(lambda u: ", ".join(u))
     stacked = int((size > 1).sum())
-    x_lo, x_hi = float(grid.min()), float(grid.max())
-    y_scale = alt.Scale(domain=[0, 100])
+    lowest = float(min(pts["rate_pct"].min(), limits["limit"].min()))
+    y_min = 0.0 if lowest < 40 else float(10 * math.floor((lowest - 5) / 10))
+    y_scale = alt.Scale(domain=[y_min, 100])
     curves = (
         alt.Chart(limits)
         .mark_line(color="#555", strokeWidth=1.5)
@@ -938,29 +942,39 @@ def funnel_chart(
             tooltip=["unit", "n", "successes", "rate_pct", "status", "shared_with"],
         )
     )
-    labelled = pts[pts["outside95"]].drop_duplicates(["n", "successes"])
+    labelled = pts[pts["outside95"]].drop_duplicates(["n", "successes"]).sort_values("rate_pct", ascending=False).copy()
+    # nudge labels apart: at least 12 px between labels that sit near each other horizontally
+    per_px = (100 - y_min) / height
+    label_y: list[float] = []
+    for x, y in zip(labelled["n"], labelled["rate_pct"]):
+        near = [ly for lx, ly in zip(labelled["n"], label_y) if abs(lx - x) < 0.25 * (x_hi - x_lo)]
+        while any(abs(y - ly) < 12 * per_px for ly in near):
+            y -= 12 * per_px
+        label_y.append(float(y))
+    labelled["label_y"] = label_y
     labels = (
         alt.Chart(labelled)
-        .mark_text(align="left", dx=7, dy=-8, fontSize=10, color="#333")
-        .encode(x="n:Q", y=alt.Y("rate_pct:Q", scale=y_scale), text="shared_with:N")
+        .mark_text(align="left", dx=7, dy=-6, fontSize=10, color="#333")
+        .encode(x="n:Q", y=alt.Y("label_y:Q", scale=y_scale), text="shared_with:N")
     )
-    team = pd.DataFrame({"v": [100 * p0], "label": [f"pooled {100 * p0:.1f}%"]})
+    team = pd.DataFrame({"v": [100 * p0]})
     team_line = alt.Chart(team).mark_rule(color="#222", strokeWidth=1).encode(y="v:Q")
-    team_label = alt.Chart(team).mark_text(align="left", dx=4, dy=10, color="#222").encode(
-        y="v:Q", x=alt.datum(x_lo), text="label:N")
     n_out95 = int(frame["outside95"].sum())
     n_out998 = int(frame["outside998"].sum())
     limits_word = "exact binomial" if method == "exact" else "normal-approximation"
-    chart = alt.LayerChart(layer=[curves, team_line, team_label, points, labels])
+    chart = alt.LayerChart(layer=[curves, team_line, points, labels])
+    axis_note = "" if y_min == 0 else f"; the y-axis starts at {y_min:.0f}%"
     return chart.properties(
-        title=alt.Title("Funnel plot", subtitle=f"points inside the funnel are consistent with chance ({limits_word} limits)"),
+        title=alt.Title("Funnel plot", subtitle=[
+            f"solid line: the pooled rate, {100 * p0:.1f}%; {limits_word} 95% (dashed) and 99.8% (dotted) limits{axis_note}",
+            "points inside the funnel are consistent with chance"]),
         width=width,
         height=height,
         description=(
             f"Funnel plot of {len(frame)} {units}: {what} against {n_title}, with {limits_word} 95% and 99.8% "
-            f"limits around the pooled rate of {100 * p0:.1f}%; the y-axis starts at zero. "
-            f"{n_out95} {units} lie outside the 95% limits (labelled), {n_out998} outside the 99.8% limits."
-            + (f" {stacked} {units} share a position with another and are spread sideways a little." if stacked else "")
+            f"limits around the pooled rate of {100 * p0:.1f}%; the y-axis starts at {y_min:.0f}%. "
+            f"Outside the 95% limits (labelled): {n_out95} of {len(frame)} {units}; outside the 99.8% limits: {n_out998}."
+            + (f" Points that share a position ({stacked} of the {units}) are spread sideways a little." if stacked else "")
         ),
     )
 
