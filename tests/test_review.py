@@ -330,3 +330,14 @@ def test_review_pages_pass_axe(browser, klass, tmp_path):  # noqa: F811 - the fi
     assert not bad, "\n".join(f"{k}:\n{describe(v)}" for k, v in bad.items())
     for p in pages:
         assert dead_links(p) == [], p
+
+
+@pytest.mark.slow
+def test_own_data_feedback_shows_the_solution_on_the_participants_data(klass, tmp_path):
+    out = tmp_path / "own"
+    assert batch.main(["review", str(klass), "--out", str(out), "--own-data"]) == 0
+    seed = PLAN["Ольга Иванова"][0]
+    largest = review_course.make_data(seed)["minutes"].max()
+    page = html.unescape((out / "feedback" / "Ольга-Иванова.html").read_text(encoding="utf-8"))
+    assert f"gives {largest:,.1f} on this notebook's data" in page, "q3 not attempted: its solution on seed 13's data"
+    assert "computed on your own data" in page

@@ -245,9 +245,19 @@ class ExerciseInfo:
     solution_code: str = ""
     why: str = ""
     mistakes: tuple[str, ...] = ()
+    #: The solution as ``qN.solution()`` prints it on the data the set was built
+    #: on (code, the value it gives, why); empty when not asked for.
+    solution: str = ""
 
 
-def info_from_set(ex_set: Any) -> dict[str, ExerciseInfo]:
+def _solution(item: Any) -> str:
+    try:
+        return str(item.solution_text())
+    except Exception:  # the value could not be computed: the code alone will do
+        return ""
+
+
+def info_from_set(ex_set: Any, with_solutions: bool = False) -> dict[str, ExerciseInfo]:
     out: dict[str, ExerciseInfo] = {}
     for item in getattr(ex_set, "exercises", []):
         out[item.name] = ExerciseInfo(
@@ -257,6 +267,7 @@ def info_from_set(ex_set: Any) -> dict[str, ExerciseInfo]:
             solution_code=str(getattr(item, "solution_code", "") or ""),
             why=str(getattr(item, "why", "") or ""),
             mistakes=tuple(str(m[0]) for m in getattr(item, "mistakes", ()) or ()),
+            solution=_solution(item) if with_solutions else "",
         )
     return out
 
@@ -268,17 +279,19 @@ _INFO_CACHE: dict[tuple[str, str], dict[str, ExerciseInfo] | str] = {}
 EXTRA: dict[str, Callable[[dict[str, Any]], Any]] = {}
 
 
-def exercise_info(nn: str, parameters: Mapping[str, Any] | None = None) -> tuple[dict[str, ExerciseInfo], str]:
+def exercise_info(nn: str, parameters: Mapping[str, Any] | None = None,
+                  with_solutions: bool = False) -> tuple[dict[str, ExerciseInfo], str]:
     """(texts of notebook ``nn``'s exercises, "" ) or ({}, why they are
-    missing). Built once per notebook and parameters; never raises."""
-    key = (nn, json.dumps(dict(parameters or {}), sort_keys=True, default=str))
+    missing). Built once per notebook and parameters; never raises. With
+    ``with_solutions`` each text carries the solution as printed on that data."""
+    key = (nn, json.dumps(dict(parameters or {}), sort_keys=True, default=str) + ("+s" if with_solutions else ""))
     if key not in _INFO_CACHE:
         try:
             if nn in EXTRA:
                 ex_set = EXTRA[nn](dict(parameters or {}))
             else:
                 ex_set = build_exercises(nn, parameters)
-            _INFO_CACHE[key] = info_from_set(ex_set)
+            _INFO_CACHE[key] = info_from_set(ex_set, with_solutions)
         except Exception as exc:  # a hint that cannot be built must not stop a review
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
             _INFO_CACHE[key] = f"the exercises of notebook {nn} could not be built ({type(exc).__name__}: {first})"

@@ -146,7 +146,7 @@ def _rerun(read: ClassRead, root: Path, out_dir: Path, *, workers: int | None, t
 
 def review(submissions: str | Path, out: str | Path, *, name_from: str = "folder", pseudonymize: bool = False,
            rerun: bool = False, workers: int | None = None, timeout: int = RERUN_TIMEOUT,
-           scheduler: str | None = None, progress: bool = False,
+           scheduler: str | None = None, progress: bool = False, own_data: bool = False,
            log: Callable[[str], None] | None = None) -> ClassRead:
     """Run the class review (the Python API of the ``review`` command) and
     return what was read. Writes nothing when no submission could be read."""
@@ -165,7 +165,15 @@ def review(submissions: str | Path, out: str | Path, *, name_from: str = "folder
         say(f"note: no hints for notebook {nn}: {why}")
     mode = ("Outcomes from re-executing each submission with its own parameters (participants' code was run)"
             if rerun else "Outcomes read from the saved notebooks (no code was run)")
-    write_pages(out_dir, read, infos, notes, mode=mode, source=root.name or str(root))
+    own = None
+    if own_data:  # each participant's hints and solutions on their own data: one build per notebook and person
+        own = {}
+        for sub in read.submissions:
+            found, why = exercise_info(sub.notebook, sub.parameters, with_solutions=True)
+            if why:
+                say(f"note: {sub.path.relative_to(root)}: hints on the default data ({why})")
+            own[(sub.participant, sub.notebook)] = found
+    write_pages(out_dir, read, infos, notes, mode=mode, source=root.name or str(root), own=own)
     return read
 
 
@@ -184,6 +192,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="replace every name by a stable code (P-XXXXXX) in every output")
     p.add_argument("--rerun", action="store_true",
                    help="execute every submission again with its own saved parameters (RUNS PARTICIPANTS' CODE)")
+    p.add_argument("--own-data", action="store_true",
+                   help="feedback pages: hints and solutions computed on each participant's own data (their saved "
+                   "parameters; slower: one build per participant and notebook)")
     p.add_argument("--workers", type=int, default=None, help="--rerun: notebooks at the same time (default: cores)")
     p.add_argument("--timeout", type=int, default=RERUN_TIMEOUT, help=f"--rerun: seconds a cell may take "
                    f"(default {RERUN_TIMEOUT}; the batch default is {CELL_TIMEOUT})")
@@ -208,7 +219,7 @@ def command(args: argparse.Namespace) -> int:
     try:
         read = review(root, out_dir, name_from=args.name_from, pseudonymize=args.pseudonymize, rerun=args.rerun,
                       workers=args.workers, timeout=args.timeout, scheduler=args.scheduler,
-                      progress=args.rerun and not args.quiet)
+                      progress=args.rerun and not args.quiet, own_data=args.own_data)
     except ConfigError:
         return 2
     if not read.submissions:

@@ -275,15 +275,18 @@ def _status_cell(status: str) -> str:
     return f'<td class="status-{status.replace(" ", "-")}">{esc(status)}</td>'
 
 
-def feedback_page(participant: str, subs: Sequence[Submission], infos: Infos, notes: Mapping[str, str]) -> str:
+def feedback_page(participant: str, subs: Sequence[Submission], infos: Infos, notes: Mapping[str, str],
+                  own: Mapping[tuple[str, str], Mapping[str, ExerciseInfo]] | None = None) -> str:
     """One participant's own page: each exercise, its status, the hint for a
     wrong answer, the solution for one not attempted."""
     body = [
         f"<h1>Your exercises: {esc(participant)}</h1>",
         "<p>This page is for you, not a grade: it shows what your saved notebooks recorded when you last "
         "checked each exercise. For an exercise you got wrong, the hints point the way; for one you did not "
-        "reach, the solution shows how. Hints and solutions here describe the workbook's default data; in your "
-        "notebook, <code>q1.hint()</code> and <code>q1.solution()</code> give them for your own data.</p>",
+        "reach, the solution shows how. "
+        + ("Hints and solutions here are computed on your own data (your notebook's parameters).</p>" if own else
+           "Hints and solutions here describe the workbook's default data; in your notebook, <code>q1.hint()</code> "
+           "and <code>q1.solution()</code> give them for your own data.</p>"),
     ]
     for sub in sorted(subs, key=lambda s: s.notebook):
         nn = sub.notebook
@@ -296,16 +299,19 @@ def feedback_page(participant: str, subs: Sequence[Submission], infos: Infos, no
             '<thead><tr><th scope="col">exercise</th><th scope="col">status</th>'
             '<th scope="col">what next</th></tr></thead><tbody>'
         )
+        mine = (own or {}).get((sub.participant, nn)) or infos.get(nn, {})
         for ex in sub.exercises:
             status, mistake = sub.status(ex)
-            info = infos.get(nn, {}).get(ex)
+            info = mine.get(ex)
             question = f"<br><small>{_question(info)}</small>" if _question(info) else ""
             if status == "correct":
                 nxt = "Well done."
             elif status == "incorrect":
                 nxt = (f"It looks like <strong>{esc(mistake)}</strong>. " if mistake else "") + "Hints:" + _hints_html(info)
             else:
-                if info is not None and info.solution_code:
+                if info is not None and info.solution:
+                    nxt = "A solution on your data:<pre><code>" + esc(info.solution.strip()) + "</code></pre>"
+                elif info is not None and info.solution_code:
                     nxt = "A solution:<pre><code>" + esc(info.solution_code.strip()) + "</code></pre>"
                     if info.why:
                         nxt += f"<p>Why: {esc(info.why)}</p>"
@@ -317,7 +323,7 @@ def feedback_page(participant: str, subs: Sequence[Submission], infos: Infos, no
 
 
 def write_pages(out_dir: Path, read: ClassRead, infos: Infos, notes: Mapping[str, str], *, mode: str,
-                source: str) -> dict[str, Path]:
+                source: str, own: Mapping[tuple[str, str], Mapping[str, ExerciseInfo]] | None = None) -> dict[str, Path]:
     """Write ``exercises.csv``, ``class.html`` and ``feedback/<participant>.html``
     (each atomically); return what was written by name."""
     written = {CSV_FILE: write_csv(out_dir, read.submissions)}
@@ -327,7 +333,7 @@ def write_pages(out_dir: Path, read: ClassRead, infos: Infos, notes: Mapping[str
         by_person[sub.participant].append(sub)
     files = assign_folders(sorted(by_person, key=str.casefold))
     for person, subs in by_person.items():
-        page = feedback_page(person, subs, infos, notes)
+        page = feedback_page(person, subs, infos, notes, own)
         written[f"{FEEDBACK_DIR}/{files[person]}.html"] = atomic_write(out_dir / FEEDBACK_DIR / f"{files[person]}.html", page)
     return written
 
