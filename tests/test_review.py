@@ -341,3 +341,22 @@ def test_own_data_feedback_shows_the_solution_on_the_participants_data(klass, tm
     page = html.unescape((out / "feedback" / "Ольга-Иванова.html").read_text(encoding="utf-8"))
     assert f"gives {largest:,.1f} on this notebook's data" in page, "q3 not attempted: its solution on seed 13's data"
     assert "computed on your own data" in page
+
+
+def test_a_learntools_notebook_of_another_course_is_not_taken_for_ours(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("from learntools.core import binder\nfrom learntools.python.ex1 import *"),
+        nbformat.v4.new_code_cell("q1.check()"),
+    ])
+    path = tmp_path / "exercise-syntax.ipynb"
+    nbformat.write(nb, path)
+    item = review_read.read_submission(path, "x")
+    assert isinstance(item, review_read.Unreadable) and "another course" in item.reason
+
+
+def test_a_malformed_notebook_is_one_line(tmp_path):
+    path = tmp_path / "05_customer_metrics.ipynb"
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "metadata": [], "source": 3, "outputs": "x"}]}),
+                    encoding="utf-8")
+    item = review_read.read_submission(path, "x")
+    assert isinstance(item, review_read.Unreadable) and "\n" not in item.reason

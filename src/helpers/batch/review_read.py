@@ -291,6 +291,13 @@ def _mentions_workbook(nb: dict[str, Any]) -> bool:
 def read_submission(path: Path, participant: str) -> Submission | Unreadable:
     """Read one file; never raises for bad content."""
     try:
+        return _read_submission(path, participant)
+    except Exception as exc:  # a malformed notebook must not stop the review
+        return Unreadable(path, f"not a readable notebook (malformed: {type(exc).__name__})", participant)
+
+
+def _read_submission(path: Path, participant: str) -> Submission | Unreadable:
+    try:
         raw = path.read_bytes()
         mtime = path.stat().st_mtime
     except OSError as exc:
@@ -315,7 +322,7 @@ def read_submission(path: Path, participant: str) -> Submission | Unreadable:
     nn = _notebook_of(nb, recs, path)
     checks = [r for r in recs if r.get("kind", "check") == "check" and r.get("status") in STATUSES]
     if not recs:
-        if nn or _mentions_workbook(nb) or source_exercises(nb):
+        if nn or _mentions_workbook(nb):  # q1.check( alone is no proof: learntools courses use it too
             label = f"notebook {nn}" if nn else "a notebook of this workbook"
             return Unreadable(path, f"{label} saved before any check ran (no outcome recorded; "
                               "outputs never run or cleared)", participant, nn)

@@ -204,7 +204,8 @@ def class_page(read: ClassRead, infos: Infos, notes: Mapping[str, str], *, mode:
     items = teach_again(stats)
     if items:
         body.append("<p>Known mistakes, ordered by how many participants made them (their last attempt), "
-                    "with the exercise's hints as a starting point for the explanation.</p><ol class=\"teach\">")
+                    "with the exercise's hints (as worded for the workbook's default data) as a starting point for the "
+                    "explanation.</p><ol class=\"teach\">")
         for n, nn, ex, label, handed in items:
             info = infos.get(nn, {}).get(ex)
             body.append(
