@@ -228,7 +228,7 @@ def test_selectivity_curve(seeded):
     full = curve[curve["kept_share"] == 1.0].iloc[0]
     r = ed.cohort_rates(o, 2017)
     assert full["retention"] == pytest.approx(r["retention"])
-    assert full["kept"] == r["census_cohort"]
+    assert full["kept"] == r["adjusted_cohort"]  # the students the rate counts (exclusions out)
     top, bottom = curve.iloc[0], curve.iloc[-1]
     assert top["retention"] > bottom["retention"] and top["access_share"] < bottom["access_share"]
     fair = ed.selectivity_curve(o, 2017, background_weight=0.0)

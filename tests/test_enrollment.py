@@ -150,3 +150,70 @@ def test_shaping_table_docstring_is_honest_about_all_entrants():
     doc = ed.cohort_shaping_table.__doc__ or ""
     assert "cannot flatter" not in doc and "spring" in doc
     assert np.isfinite(ed.cohort_shaping_table(ed.cohort_outcomes(data.load("student_terms")))["retention_all_entrants"]).all()
+
+
+def test_equity_gaps_carry_wilson_intervals_and_the_chart_draws_them():
+    o = ed.cohort_outcomes(data.load("student_terms"))
+    gaps = ed.equity_gaps(ed.pick_cohort(o, 2017))
+    lo, hi = ed.wilson_interval(gaps["count"], gaps["n"])
+    assert np.allclose(gaps["lo"], lo) and np.allclose(gaps["hi"], hi)
+    assert ((gaps["lo"] <= gaps["rate"]) & (gaps["rate"] <= gaps["hi"])).all()
+    spec = ed.equity_chart(gaps, 70.0).to_dict()
+    text = str(spec)
+    assert "with its 95% interval" in spec["description"] and "retained in the second fall (%)" in text
+    assert "first-generation status" in text and "Pell status" in text  # readable legend, not column names
+
+
+def test_selectivity_counts_the_adjusted_cohort():
+    """Keeping everyone reproduces the cohort's IPEDS rate with the adjusted cohort as its
+    denominator: students with an allowed exclusion are neither kept nor counted."""
+    o = ed.cohort_outcomes(data.load("student_terms"))
+    r = ed.cohort_rates(o, 2017)
+    assert r["exclusions"] > 0  # the default 2017 full-time cohort has some (seed 42)
+    full = ed.selectivity_curve(o, 2017, kept_shares=[1.0]).iloc[0]
+    assert int(full["kept"]) == r["adjusted_cohort"]
+    assert full["retention"] == pytest.approx(r["retention"])
+
+
+@pytest.mark.parametrize("seed", MANY_SEEDS)
+def test_written_sentences_of_notebook_06_hold_for_many_seeds(seed):
+    """Sentences notebook 06 writes rather than prints: many first-generation depositors are
+    also Pell (the two melt tests are not independent); the gap between persistence and
+    retention is the transfer-out share; the survival chart's 'enrolled here' block shrinks
+    and its 'completed here' block grows; keeping fewer students of the cohort raises the
+    retention of those kept and lowers their first-generation or Pell share."""
+    f = data.load("enrollment_funnel", seed=seed)
+    terms = data.load("student_terms", seed=seed)
+    o = ed.cohort_outcomes(terms)
+    fg_dep = f[(f["deposited"] == 1) & (f["first_generation"] == 1)]
+    assert (fg_dep["pell"] == 1).mean() > 0.4
+    for year in (2016, 2017, 2018):
+        r = ed.cohort_rates(o, year)
+        assert r["persistence"] - r["retention"] == pytest.approx(r["transfer_out"], abs=1e-9)
+    s = ed.cohort_survival(terms, 2017).pivot(index="term_index", columns="state", values="percent")
+    assert (np.diff(s["enrolled here"].to_numpy()) <= 0).all()
+    assert (np.diff(s["completed here"].to_numpy()) >= 0).all()
+    c = ed.selectivity_curve(o, 2017)
+    assert c["retention"].iloc[0] > c["retention"].iloc[-1]
+    assert c["access_share"].iloc[0] < c["access_share"].iloc[-1]
+
+
+def test_full_time_cohorts_with_exclusions_over_seeds():
+    """Exercise 4 names ignored exclusions only when the full-time cohort has some. The data
+    guarantee exclusions per cohort (any attendance), not per full-time cohort: at seeds 11 and
+    17 the 2017 full-time cohort has none, and exercise 4 says so instead of claiming some."""
+    from helpers.exercises import nb06
+
+    without = []
+    for seed in range(30):
+        terms = data.load("student_terms", seed=seed)
+        o = ed.cohort_outcomes(terms)
+        n_excl = ed.cohort_rates(o, 2017)["exclusions"]
+        q4 = nb06._q4(o, 2017, 2016)
+        named = any(label == "allowed exclusions kept in the cohort" for label, _, _ in q4.mistakes)
+        if n_excl:
+            assert named and f"{n_excl} student(s)" in q4.question, seed
+        else:
+            without.append(seed)
+            assert not named and "none of its census cohort" in q4.question, seed
+    assert len(without) <= 3, without

@@ -206,3 +206,34 @@ def test_small_data_still_self_tests():
     ex = nb06.exercises(funnel, terms, education.cohort_outcomes(terms), 2024, 2017)
     assert ex.self_test() == []
     assert isinstance(ex.q3.case_list()[0].args[0], pd.DataFrame)
+
+
+def test_q3_accepts_a_function_rounded_to_two_decimals(frames, ex):
+    """The question asks for a rate in percent, not for a precision: a function that rounds to
+    two decimals passes; one that rounds to one decimal is told to give one more."""
+
+    def learner(terms):
+        first = terms[terms["term_index"] == 0]
+        cohort = first.loc[first["withdrew_before_census"] == 0, "student_id"]
+        nxt = terms[(terms["term_index"] == 1) & terms["student_id"].isin(cohort)]
+        return 100 * (nxt.loc[nxt["exclusion"] == "none", "enrolled"] == 1).mean()
+
+    assert ex.q3.check(lambda t: round(learner(t), 2)).status == CORRECT
+    fb = ex.q3.check(lambda t: round(learner(t), 1))
+    if fb.status == INCORRECT:  # a case whose rate happens to end in 0 passes at one decimal too
+        assert "one more decimal" in fb.message
+
+
+def test_q4_without_exclusions_says_so():
+    """At seed 11 the 2017 full-time cohort has no allowed exclusion in the second fall: the
+    question says so and still checks the right rate; no mistake equal to the answer is listed."""
+    terms = data.load("student_terms", seed=11)
+    outcomes = education.cohort_outcomes(terms)
+    q4 = nb06._q4(outcomes, 2017, 2016)
+    assert "none of its census cohort" in q4.question and "0 student(s)" not in q4.question
+    assert q4.check(education.cohort_rates(outcomes, 2017)["retention"]).correct
+    assert q4.self_test() == []
+
+
+def test_r1_prompt_matches_the_notebook():
+    assert "spring" in nb06.R1.prompt and "spring" in nb06.R1.model_answer

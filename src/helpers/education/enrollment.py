@@ -597,7 +597,8 @@ def equity_gaps(outcomes: pd.DataFrame, dimensions: Sequence[str] = ("first_gene
     For every dimension (first-generation, Pell, attendance) and each of its groups: the
     adjusted cohort ``n``, ``count`` and ``rate`` (via :func:`group_rates`), ``rest_rate``
     - the pooled rate of all *other* students (:func:`metrics.pooled_rate`) - and
-    ``gap`` = rate - rest_rate in percentage points (negative: the group does worse).
+    ``gap`` = rate - rest_rate in percentage points (negative: the group does worse), and
+    ``lo``/``hi``, a 95 % Wilson interval of the group's own rate (:func:`wilson_interval`).
     Comparing a group with the rest, not with the overall rate that includes it, keeps a
     large group from hiding its own gap.
     """
@@ -608,9 +609,10 @@ def equity_gaps(outcomes: pd.DataFrame, dimensions: Sequence[str] = ("first_gene
             metrics.pooled_rate(t["count"].drop(i), t["n"].drop(i)) if len(t) > 1 else np.nan for i in t.index
         ])
         labels = _group_labels(dim, t[dim]) if dim in _GROUP_LABELS else t[dim].astype(str)
+        lo, hi = wilson_interval(t["count"], t["n"])
         parts.append(pd.DataFrame({
             "dimension": dim, "group": labels.to_numpy(), "n": t["n"], "count": t["count"], "rate": t["rate"],
-            "rest_rate": rest, "gap": t["rate"] - rest, "share": t["share"],
+            "rest_rate": rest, "gap": t["rate"] - rest, "share": t["share"], "lo": lo, "hi": hi,
         }))
     return pd.concat(parts, ignore_index=True)
 
@@ -628,20 +630,32 @@ def overall_from_groups(table: pd.DataFrame, count: str = "count", n: str = "n")
     return {"pooled": pooled, "mean_of_rates": mean, "difference": mean - pooled}
 
 
+_DIMENSION_LABELS = {"first_generation": "first-generation status", "pell": "Pell status", "attendance": "attendance"}
+
+
 def equity_chart(gaps: pd.DataFrame, overall: float | None = None, *, title: str = "Retention by student group",
+                 rate_title: str = "retained in the second fall (%)",
                  width: int = 380, height: int = 220) -> alt.LayerChart:
-    """Horizontal bars of each group's rate, with the overall (pooled) rate as a dashed line."""
-    frame = gaps.assign(label=gaps["group"].astype(str) + " (n=" + gaps["n"].astype(str) + ")")
-    desc = "Retention rate of each student group: " + "; ".join(
-        f"{g} {r:.1f}% (gap {d:+.1f} points)" for g, r, d in zip(frame["group"], frame["rate"], frame["gap"])
+    """Horizontal bars of each group's rate with its 95 % interval (when ``gaps`` has ``lo``
+    and ``hi``), the overall (pooled) rate as a dashed line; ``rate_title`` names the x axis."""
+    frame = gaps.assign(label=gaps["group"].astype(str) + " (n=" + gaps["n"].astype(str) + ")",
+                        dimension=gaps["dimension"].map(lambda d: _DIMENSION_LABELS.get(str(d), str(d))))
+    has_ci = {"lo", "hi"} <= set(frame.columns)
+    desc = "Retention rate of each student group" + (" with its 95% interval" if has_ci else "") + ": " + "; ".join(
+        f"{g} {r:.1f}%" + (f" ({lo:.1f}-{hi:.1f})" if has_ci else "") + f" (gap {d:+.1f} points)"
+        for g, r, d, lo, hi in zip(frame["group"], frame["rate"], frame["gap"],
+                                   frame["lo"] if has_ci else frame["rate"], frame["hi"] if has_ci else frame["rate"])
     ) + (f". Overall pooled rate {overall:.1f}%." if overall is not None else ".")
+    y = alt.Y("label:N", sort=list(frame["label"]), title=None)
     bars = alt.Chart(frame).mark_bar().encode(
-        y=alt.Y("label:N", sort=list(frame["label"]), title=None),
-        x=alt.X("rate:Q", title="rate (%)", scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("dimension:N", title="dimension"),
+        y=y,
+        x=alt.X("rate:Q", title=rate_title, scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("dimension:N", title="split by", sort=list(dict.fromkeys(frame["dimension"]))),
         tooltip=["dimension", "group", "n", alt.Tooltip("rate:Q", format=".1f"), alt.Tooltip("gap:Q", format="+.1f")],
     )
     layers: list[Any] = [bars]
+    if has_ci:
+        layers.append(alt.Chart(frame).mark_rule(color="#333").encode(y=y, x="lo:Q", x2="hi:Q"))
     if overall is not None:
         ref = pd.DataFrame({"value": [overall], "label": [f"all students {overall:.1f}%"]})
         layers.append(alt.Chart(ref).mark_rule(strokeDash=[6, 4], color="#333").encode(x="value:Q"))
@@ -753,8 +767,10 @@ class _Pool:
 
 
 def _pool(outcomes: pd.DataFrame, cohort_year: int, attendance: str | None, seed: int) -> _Pool:
+    """The adjusted cohort (census cohort minus allowed exclusions in the second fall): the
+    students whose retention is counted, so that ``kept`` is also the rate's denominator."""
     p = _select(outcomes, cohort_year, attendance)
-    p = p[p["in_cohort"].to_numpy()]
+    p = p[p["in_cohort"].to_numpy() & (p["exclusion_1"].to_numpy() == "none")]
     if len(p) < 10:
         raise ValueError(f"the cohort has only {len(p)} students; need at least 10")
     ret = p["retained"].to_numpy().astype("float64")
@@ -803,7 +819,8 @@ def selectivity_curve(outcomes: pd.DataFrame, cohort_year: int, background_weigh
                       attendance: str | None = "full-time", seed: int = 0) -> pd.DataFrame:
     """What if the institution had kept only part of this cohort? (An illustration.)
 
-    The census cohort of ``cohort_year`` is ranked by an admission index and only its top
+    The adjusted cohort of ``cohort_year`` (census cohort minus allowed exclusions, the
+    students an IPEDS rate counts) is ranked by an admission index and only its top
     ``kept_share`` is kept, as a more selective admission policy would have done. Each
     student gets an admission index = validity * z(returned) + sqrt(1 - validity^2) * noise -
     background_weight * (first-generation + Pell): an academic record that predicts

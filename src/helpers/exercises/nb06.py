@@ -322,7 +322,9 @@ def _q3(terms: pd.DataFrame, cohort_year: int, example_year: int) -> CodeExercis
         "withdrew_before_census), return its IPEDS fall-to-fall retention rate in percent.",
         reference=retention_from_terms,
         cases=lambda: _cases(terms, cohort_year, example_year),
-        compare=number(abs_tol=1e-6, decimals=2, unit="percent"),
+        # a function may round its result to two decimals; every listed mistake is further
+        # away than that on the hand-made cohorts
+        compare=number(abs_tol=0.005, decimals=2, unit="percent"),
         mistakes=[
             ("exclusions ignored", _ignores_exclusions,
              "students with an allowed exclusion in the second fall leave the cohort before the rate is computed."),
@@ -384,10 +386,14 @@ def _q4(outcomes: pd.DataFrame, cohort_year: int, example_year: int) -> Exercise
             shown["retained"].to_numpy(), shown["exclusion_1"].to_numpy()),
          f"that is the worked example above; select cohort_year == {cohort_year}."),
     ])
+    excluded_note = (f"{n_excluded} student(s) of its census cohort have an allowed exclusion in the second fall."
+                     if n_excluded else
+                     "In this run's data none of its census cohort has an allowed exclusion in the second fall; "
+                     "check for them all the same, as a report must.")
     return Exercise(
         "q4",
         f"What is the IPEDS fall-to-fall retention rate (percent, one decimal) of the full-time {cohort_year} cohort? "
-        f"{n_excluded} student(s) of its census cohort have an allowed exclusion in the second fall.",
+        + excluded_note,
         expected=lambda: expected,
         compare=number(abs_tol=PCT_TOL, decimals=1, unit="percent"),
         hints=[
@@ -403,7 +409,9 @@ def _q4(outcomes: pd.DataFrame, cohort_year: int, example_year: int) -> Exercise
         ),
         why="The adjusted cohort is the census cohort minus allowed exclusions; only enrollment here counts.",
         mistakes=mistakes,
-        explain="With a few exclusions the difference is small, but a reported rate must follow the definition.",
+        explain=("With a few exclusions the difference is small, but a reported rate must follow the definition."
+                 if n_excluded else
+                 "With no exclusions the adjusted cohort is the census cohort; the step still belongs in every report."),
     )
 
 
@@ -488,9 +496,10 @@ def _q6(outcomes: pd.DataFrame) -> Exercise:
 
 R1 = Reflection(
     "r1",
-    "A dean proposes to 'advise out' first-year students who look unlikely to return before the census "
-    "date, promising a better retention rate. What would the retention rate show next year, and which "
-    "numbers would you report next to it so that the board sees what happened?",
+    "A dean proposes to 'advise out' first-year students who look unlikely to return, before the census "
+    "date, promising a better retention rate. What would the rate show next year, and which numbers would "
+    "you report next to it so that the board sees what happened? Which of them would still work if the dean "
+    "switched to deferring those students to a spring start?",
     """
 The retention rate would rise, because the students most likely to leave would never enter the
 IPEDS cohort: the denominator shrinks from the bottom. Nothing about teaching or support would
