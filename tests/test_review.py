@@ -360,3 +360,16 @@ def test_a_malformed_notebook_is_one_line(tmp_path):
                     encoding="utf-8")
     item = review_read.read_submission(path, "x")
     assert isinstance(item, review_read.Unreadable) and "\n" not in item.reason
+
+
+@pytest.mark.slow
+def test_a_later_pseudonymized_review_leaves_no_named_page_behind(klass, tmp_path):
+    out = tmp_path / "out"
+    assert batch.main(["review", str(klass), "--out", str(out)]) == 0
+    mine = out / "feedback" / "notes-of-mine.html"
+    mine.write_text("kept", encoding="utf-8")
+    assert batch.main(["review", str(klass), "--out", str(out), "--pseudonymize"]) == 0
+    names = sorted(p.name for p in (out / "feedback").glob("*.html"))
+    assert names == sorted([f"{review_read.pseudonym(n)}.html" for n in PLAN] + ["notes-of-mine.html"])
+    assert mine.read_text(encoding="utf-8") == "kept", "a file the review did not write is never removed"
+    assert batch.main(["review", str(klass), "--out", str(klass)]) == 2

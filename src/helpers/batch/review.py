@@ -210,6 +210,9 @@ def command(args: argparse.Namespace) -> int:
         print(f"error: {root}: not a folder of submissions", file=sys.stderr)
         return 2
     out_dir = Path(args.out)
+    if out_dir.resolve() == root.resolve():
+        print(f"error: --out {out_dir}: is SUBMISSIONS itself; choose another folder", file=sys.stderr)
+        return 2
     if out_dir.exists() and not out_dir.is_dir():
         print(f"error: --out {out_dir}: exists and is not a folder", file=sys.stderr)
         return 2

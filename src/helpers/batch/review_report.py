@@ -336,7 +336,33 @@ def write_pages(out_dir: Path, read: ClassRead, infos: Infos, notes: Mapping[str
     for person, subs in by_person.items():
         page = feedback_page(person, subs, infos, notes, own)
         written[f"{FEEDBACK_DIR}/{files[person]}.html"] = atomic_write(out_dir / FEEDBACK_DIR / f"{files[person]}.html", page)
+    _forget_stale_pages(out_dir, set(written))
     return written
+
+
+#: The list of files the last review wrote into its folder.
+MANIFEST_FILE = "review.json"
+
+
+def _forget_stale_pages(out_dir: Path, written: set[str]) -> None:
+    """Remove the feedback pages an earlier review wrote here that this one did
+    not write again (a participant renamed, or names replaced by codes with
+    --pseudonymize: an old page must not keep a name). Only pages listed in
+    the earlier ``review.json`` are removed; nothing else is ever touched."""
+    import json
+
+    try:
+        earlier = json.loads((out_dir / MANIFEST_FILE).read_text(encoding="utf-8")).get("files", [])
+    except (OSError, ValueError, AttributeError):
+        earlier = []
+    for name in earlier if isinstance(earlier, list) else []:
+        name = str(name)
+        if name in written or not name.startswith(f"{FEEDBACK_DIR}/") or "/" in name[len(FEEDBACK_DIR) + 1:]:
+            continue
+        if name.endswith(".html") and ".." not in name:
+            (out_dir / name).unlink(missing_ok=True)
+    atomic_write(out_dir / MANIFEST_FILE, json.dumps({"format": 1, "files": sorted(written)}, indent=2,
+                                                     ensure_ascii=False) + "\n")
 
 
 def unreadable_line(u: Unreadable, root: Path) -> str:
