@@ -310,8 +310,8 @@ def exercises(design: scorecard.Design, my_design: Any, catalogue: pd.DataFrame,
         ),
         Reflection(
             "r1",
-            f"The north star ({ns_label}) moved. Before you celebrate or reward anyone, what would you check, "
-            "and whom would you ask?",
+            f"Suppose the north star ({ns_label}) rose. Before you celebrate or reward anyone, what would you "
+            "check, and whom would you ask?",
             "Three things. Is the change beyond noise (its standard error, and the redraws)? Did its counter-metric "
             "and the counter-metrics of the drivers hold, or did something get worse at the same time? And who "
             "is counted now that was not before (a cohort, a survey's respondents, a denominator)? Then ask the "
