@@ -168,3 +168,19 @@ def test_notebook_refuses_a_bad_design_file_in_one_line(tmp_path):
     assert "driver 1: unknown metric 'yeild' (did you mean 'yield'?)" in message
     # it stopped at the first cell after the parameters: nothing else ran
     assert error["cell"] is not None and error["cell"] <= 6
+
+
+@pytest.mark.parametrize("sector", sc.SECTORS)
+def test_the_notebook_s_design_cell_is_the_default_so_q1_asks_for_a_change(sector):
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    (cell,) = [c for c in nb.cells if c.cell_type == "code" and "education_design = {" in c.source]
+    namespace: dict = {"sector": sector}
+    exec(cell.source, namespace)  # plain data only
+    my_design = namespace["my_design"]
+    default = sc.check_design(sc.default_design(sector))
+    mine = sc.check_design(my_design)
+    assert [(p.metric, p.counter) for p in mine.pairs] == [(p.metric, p.counter) for p in default.pairs]
+    *_, ex = build(sector, 42, 0.0, n_draws=1)
+    assert "this is the default design" in ex.q1.check(my_design).message
