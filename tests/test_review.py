@@ -373,3 +373,16 @@ def test_a_later_pseudonymized_review_leaves_no_named_page_behind(klass, tmp_pat
     assert names == sorted([f"{review_read.pseudonym(n)}.html" for n in PLAN] + ["notes-of-mine.html"])
     assert mine.read_text(encoding="utf-8") == "kept", "a file the review did not write is never removed"
     assert batch.main(["review", str(klass), "--out", str(klass)]) == 2
+
+
+@pytest.mark.slow
+def test_rerun_goes_on_past_a_participants_error(klass, tmp_path):
+    nb = json.loads((klass / "Amara Okafor" / "week 1" / "review_fixture.ipynb").read_text(encoding="utf-8"))
+    at = next(i for i, c in enumerate(nb["cells"]) if "q1.check(" in "".join(c["source"]))
+    nb["cells"].insert(at + 1, nbformat.v4.new_code_cell("1 / 0  # a participant's slip"))
+    person = tmp_path / "subs" / "Amara Okafor"
+    person.mkdir(parents=True)
+    (person / "review_fixture.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    read = batch.review.review(tmp_path / "subs", tmp_path / "out", rerun=True, workers=1, timeout=120)
+    assert [(e, read.submissions[0].status(e)[0]) for e in ("q1", "q2", "q3")] == [
+        ("q1", "correct"), ("q2", "correct"), ("q3", "correct")]
