@@ -46,6 +46,13 @@ def test_two_proportion_test_by_hand():
     assert same["z"] == pytest.approx(0.0) and same["p_value"] == pytest.approx(1.0)
     with pytest.raises(ValueError, match="both groups"):
         ed.two_proportion_test(0, 0, 1, 10)
+    # a Bonferroni-corrected interval: wider, same centre
+    wide = ed.two_proportion_test(30, 100, 15, 100, level=0.975)
+    z975 = 2.241402727604947
+    assert wide["lo"] == pytest.approx(100 * (0.15 - z975 * se1)) and wide["hi"] == pytest.approx(100 * (0.15 + z975 * se1))
+    assert wide["z"] == pytest.approx(t["z"]) and wide["level"] == 0.975
+    with pytest.raises(ValueError, match="level"):
+        ed.two_proportion_test(30, 100, 15, 100, level=95)
 
 
 def tiny_funnel() -> pd.DataFrame:
@@ -85,11 +92,13 @@ def test_source_conversion_by_hand():
 @pytest.mark.parametrize("seed", MANY_SEEDS)
 def test_planted_funnel_patterns_hold_for_many_seeds(seed):
     """What notebook 06 reads (printed from the numbers, so this is a guard, not a promise in the text):
-    with three classes pooled, first-generation and Pell melt gaps clear the two-comparison bar;
-    referrals convert inquiries to applications better than college fairs in a default-size class."""
+    with three classes pooled, first-generation and Pell melt gaps clear the two-comparison bar
+    (their 97.5% intervals exclude zero); referrals convert inquiries to applications better than
+    college fairs in a default-size class."""
     f = data.load("enrollment_funnel", seed=seed)
     for col in ("first_generation", "pell"):
-        assert ed.melt_gap_test(f, col)["z"] > 2.24, col
+        t = ed.melt_gap_test(f, col, level=0.975)
+        assert t["lo"] > 0 and t["z"] > 2.24, col
     t = ed.source_conversion(ed.pick_cohort(f, int(f["cohort_year"].max()))).set_index("source")
     assert t.loc["referral", "lo"] > t.loc["college_fair", "hi"]
 

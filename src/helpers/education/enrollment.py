@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any, cast
 
 import altair as alt
@@ -197,17 +198,22 @@ def wilson_interval(count: Any, n: Any, z: float = Z95) -> tuple[np.ndarray, np.
     return 100.0 * (centre - half), 100.0 * (centre + half)
 
 
-def two_proportion_test(count_a: int, n_a: int, count_b: int, n_b: int) -> dict[str, float]:
+def two_proportion_test(count_a: int, n_a: int, count_b: int, n_b: int, level: float = 0.95) -> dict[str, float]:
     """Difference of two independent proportions with the pooled two-proportion z-test.
 
     ``diff`` = rate_a - rate_b in percentage points; ``z`` = diff / SE with the SE under
     "no difference" (pooled proportion); ``p_value`` two-sided (normal approximation,
-    fine when each group has at least about 5 successes and 5 failures); ``lo``/``hi`` a
-    95 % interval for the difference (unpooled SE, Wald). Raises ValueError for an empty
-    group.
+    fine when each group has at least about 5 successes and 5 failures); ``lo``/``hi`` an
+    interval for the difference at ``level`` (default 95 %; e.g. 0.975 for a Bonferroni
+    correction over two comparisons), unpooled SE (Wald). The test and the interval use
+    different SEs, so at the edge they can disagree: read a difference from the interval.
+    Raises ValueError for an empty group or a level outside (0, 1).
     """
     if n_a <= 0 or n_b <= 0:
         raise ValueError(f"two_proportion_test: both groups need students; got n = {n_a} and {n_b}")
+    if not 0 < level < 1:
+        raise ValueError(f"two_proportion_test: level must be between 0 and 1; got {level!r}")
+    zq = NormalDist().inv_cdf(0.5 + level / 2)
     pa, pb = count_a / n_a, count_b / n_b
     pooled = (count_a + count_b) / (n_a + n_b)
     se0 = math.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
@@ -216,8 +222,8 @@ def two_proportion_test(count_a: int, n_a: int, count_b: int, n_b: int) -> dict[
     p_value = math.erfc(abs(z) / math.sqrt(2)) if z == z else float("nan")
     return {
         "rate_a": 100 * pa, "n_a": n_a, "rate_b": 100 * pb, "n_b": n_b,
-        "diff": 100 * (pa - pb), "lo": 100 * (pa - pb - Z95 * se1), "hi": 100 * (pa - pb + Z95 * se1),
-        "z": z, "p_value": p_value,
+        "diff": 100 * (pa - pb), "lo": 100 * (pa - pb - zq * se1), "hi": 100 * (pa - pb + zq * se1),
+        "z": z, "p_value": p_value, "level": level,
     }
 
 
@@ -241,18 +247,19 @@ def melt_by_group(funnel: pd.DataFrame, by: str) -> pd.DataFrame:
     return t
 
 
-def melt_gap_test(funnel: pd.DataFrame, by: str) -> dict[str, float]:
+def melt_gap_test(funnel: pd.DataFrame, by: str, level: float = 0.95) -> dict[str, float]:
     """Melt of the flagged group (``by`` = 1, e.g. Pell) minus melt of the others, pooled
     over every class in ``funnel``, with :func:`two_proportion_test` (keys ``rate_a``
-    for the flagged group, ``rate_b`` for the others, ``diff``, ``lo``, ``hi``, ``z``,
-    ``p_value``)."""
+    for the flagged group, ``rate_b`` for the others, ``diff``, ``lo``, ``hi`` at
+    ``level``, ``z``, ``p_value``)."""
     _require(funnel, ["deposited", "enrolled_census", by], "the funnel data")
     dep = funnel[_flag(funnel, "deposited")]
     known = dep[by].notna().to_numpy()
     dep = dep[known]
     flag = _flag(dep, by)
     melted = ~_flag(dep, "enrolled_census")
-    return two_proportion_test(int((melted & flag).sum()), int(flag.sum()), int((melted & ~flag).sum()), int((~flag).sum()))
+    return two_proportion_test(int((melted & flag).sum()), int(flag.sum()), int((melted & ~flag).sum()), int((~flag).sum()),
+                               level=level)
 
 
 def source_conversion(funnel: pd.DataFrame) -> pd.DataFrame:
