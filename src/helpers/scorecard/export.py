@@ -58,7 +58,7 @@ def export_scorecard(folder: str | Path, card: pd.DataFrame, design: Design, *, 
     figures = "\n".join(f"<figure>{_svg(c)}</figure>" for c in charts)
     items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
     title = f"{design.name or 'Scorecard'}: {organisation}, {period - 1} to {period}"
-    ev = ("<h2>Against the planted gaming</h2><ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in evaluation)
+    ev = ("<h2>Against the planted gaming</h2><ul>" + "".join(f"<li>{html.escape(x.removeprefix('- '))}</li>" for x in evaluation)
           + "</ul>") if evaluation else ""
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
