@@ -386,3 +386,25 @@ def test_rerun_goes_on_past_a_participants_error(klass, tmp_path):
     read = batch.review.review(tmp_path / "subs", tmp_path / "out", rerun=True, workers=1, timeout=120)
     assert [(e, read.submissions[0].status(e)[0]) for e in ("q1", "q2", "q3")] == [
         ("q1", "correct"), ("q2", "correct"), ("q3", "correct")]
+
+
+@pytest.mark.slow
+def test_every_committed_lesson_reads_with_its_hints(tmp_path, capsys):
+    """The committed notebooks (executed with every answer blank) read as one
+    participant with every exercise not attempted, and every notebook's hints build."""
+    lessons = [p for p in sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+               if review_read.records(json.loads(p.read_text(encoding="utf-8")))]  # executed ones
+    assert len(lessons) >= 5
+    person = tmp_path / "subs" / "Amara Okafor"
+    person.mkdir(parents=True)
+    for path in lessons:
+        shutil.copy(path, person / path.name)
+    assert batch.main(["review", str(tmp_path / "subs"), "--out", str(tmp_path / "out")]) == 0
+    assert "could not read" not in capsys.readouterr().err
+    rows = read_csv(tmp_path / "out" / "exercises.csv")
+    for path in lessons:
+        names = review_read.source_exercises(json.loads(path.read_text(encoding="utf-8")))
+        assert [r["exercise"] for r in rows if r["notebook"] == path.name[:2]] == names, path.name
+    assert {r["status"] for r in rows} == {"not attempted"}
+    page = (tmp_path / "out" / "class.html").read_text(encoding="utf-8")
+    assert "Hints not shown" not in page and "no hint text available" not in page
