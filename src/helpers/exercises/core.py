@@ -115,7 +115,9 @@ class _Checked:
 
     def solution_text(self) -> str:
         """The text :meth:`solution` prints."""
-        value = _show(self.expected_value(), self._decimals())
+        expected = self.expected_value()
+        is_year = getattr(getattr(self, "compare", None), "kind", "") == "year" and to_number(expected) is not None
+        value = str(int(to_number(expected) or 0)) if is_year else _show(expected, self._decimals())  # 2018, not 2,018.00
         text = f"Solution:\n{self.solution_code.strip()}\n# gives {value} on this notebook's data"
         if self.why:
             text += f"\nWhy: {self.why}"
