@@ -53,6 +53,27 @@ def test_nb00_answers_computed_in_plain_pandas(ex00):
     slowest = per_agent.sort_values("h").iloc[-1]
     if abs(slowest["r"] - fastest["r"]) * 100 > 0.1:
         assert "slowest" in ex.q3.check(slowest["r"] * 100).message
+    # per_agent and agents hold percents already: multiplying again is named
+    fb = ex.q3.check(fastest["r"] * 100 * 100)
+    assert fb.status == INCORRECT and "multiplied by 100 again" in fb.message
+    # the rounded helper table gives an accepted answer too
+    assert ex.q3.check(agents.sort_values("handle_time_min").iloc[0]["repeat_pct"]).status == CORRECT
+
+
+@pytest.mark.parametrize("seed", [7, 10, 11, 13, 15, 42])
+def test_nb00_target_numbers_are_the_groupby_numbers(seed):
+    """The prediction, the printed reading and the chart use exactly what the notebook's pandas gives
+    (the agent table's rounded rates once differed in the first decimal, e.g. at seed 11)."""
+    contacts, agents = sample(seed)
+    per_agent = contacts.groupby("agent_id")["handle_time_min"].mean()
+    meets = contacts["agent_id"].isin(per_agent.index[per_agent <= 8.0])
+    by_group = contacts.groupby(meets)["repeat_within_7d"].mean() * 100
+    s = support.target_summary(agents, 8.0, contacts)
+    assert s["repeat_pct_meeting"] == pytest.approx(by_group[True], abs=1e-9)
+    assert s["repeat_pct_others"] == pytest.approx(by_group[False], abs=1e-9)
+    ex = nb00.exercises(contacts, agents, 8.0)
+    assert f"says {by_group[True]:.1f}%" in ex.p1.reveal(____).message
+    assert f"{by_group[True]:.1f}% against {by_group[False]:.1f}%" in support.target_chart(agents, 8.0, contacts=contacts).to_dict()["description"]
 
 
 def test_nb00_prediction_handles_a_target_nobody_meets():
@@ -118,6 +139,8 @@ def test_nb01_csat_fall(ex01):
     fb = ex.q2.check(round(fall, 1))
     if abs(round(fall, 1) - fall) > 0.005:
         assert "decimal" in fb.message
+    # a correct answer is told what the second decimal means: arithmetic, not precision
+    assert "sampling error of about ±" in ex.q2.check(fall).message
 
 
 def test_nb01_sweep_series(ex01):
@@ -129,8 +152,20 @@ def test_nb01_sweep_series(ex01):
     fb = ex.q3.check(wrong)
     assert fb.status == INCORRECT and "pressure 1" in fb.message
     assert ex.q3.check(____).status == NOT_ATTEMPTED
+    fb = ex.q3.check(sweep.groupby("audit_weight")["gamed_pct"].mean())
+    assert fb.status == INCORRECT and "mean over all pressures" in fb.message
     # what exercise 3's explanation and the notebook say: even the strongest audit leaves gaming
     assert answer.iloc[-1] > 0 and answer.is_monotonic_decreasing
+
+
+@pytest.mark.parametrize("seed", range(1, 21))
+def test_nb01_audit_sentences_hold_over_seeds(seed):
+    """Exercise 3's explanation and section 3's prose: at pressure 0.8 and 1 a stronger audit leaves
+    less gaming, and even the strongest leaves some (default incentive and team)."""
+    sweep = simulate.pressure_sweep(pressures=(0.8, 1.0), audit_weights=(0.0, 0.25, 0.5, 1.0), seed=seed)
+    for _, rows in sweep.groupby("pressure"):
+        gamed = rows.sort_values("audit_weight")["gamed_pct"]
+        assert gamed.is_monotonic_decreasing and gamed.iloc[-1] > 0
 
 
 def learner_rule(contacts):
@@ -167,6 +202,36 @@ def test_nb01_edge_cases_mean_what_they_say():
     assert nb01.gaming_suspects(cases["agents with different numbers of contacts"].args[0]) == ["B4", "B5"]
     assert nb01.gaming_suspects(cases["an agent exactly at 75% of the median"].args[0]) == ["C5"]
     assert nb01.gaming_suspects(cases["one very slow agent"].args[0]) == []
+    assert nb01.gaming_suspects(cases["a fast agent whose customers rarely come back"].args[0]) == ["F5"]
+    assert nb01.gaming_suspects(cases["a busy agent with many short contacts"].args[0]) == ["G5"]
+    assert nb01.gaming_suspects(cases["one big agent whose customers often come back"].args[0]) == []
+    line = cases["an agent exactly at 1.5 times the team's repeat rate"].args[0]
+    assert nb01.gaming_suspects(line) == []
+    e4 = line.loc[line["agent_id"] == "E4", "repeat_within_7d"].mean()
+    assert e4 == 1.5 * line["repeat_within_7d"].mean()  # exactly on the line, in floating point too
+
+
+def test_nb01_code_exercise_catches_speed_alone_and_mixed_units(ex01):
+    *_, ex = ex01
+
+    def speed_only(contacts):
+        per_agent = contacts.groupby("agent_id")["handle_time_min"].mean()
+        return list(per_agent.index[per_agent < 0.75 * per_agent.median()])
+
+    def mixed_units(contacts):  # a percent compared with a share: every rate passes
+        per_agent = contacts.groupby("agent_id").agg(h=("handle_time_min", "mean"), r=("repeat_within_7d", "mean"))
+        both = (per_agent["h"] < 0.75 * per_agent["h"].median()) & (per_agent["r"] * 100 > 1.5 * contacts["repeat_within_7d"].mean())
+        return list(per_agent.index[both])
+
+    def median_both(contacts):  # the median agent for the repeat condition too
+        per_agent = contacts.groupby("agent_id").agg(h=("handle_time_min", "mean"), r=("repeat_within_7d", "mean"))
+        both = (per_agent["h"] < 0.75 * per_agent["h"].median()) & (per_agent["r"] > 1.5 * per_agent["r"].median())
+        return list(per_agent.index[both])
+
+    for fn, label in ((speed_only, "only the speed condition"), (mixed_units, "only the speed condition"),
+                      (median_both, "the median agent's repeat rate instead of the team's")):
+        fb = ex.q4.check(fn)
+        assert fb.status == INCORRECT and fb.mistake == label, fb.message
 
 
 def test_nb01_prediction_is_the_number_of_gamers(ex01):

@@ -61,17 +61,25 @@ def exercises(contacts: pd.DataFrame, agents: pd.DataFrame, target_minutes: floa
         ("the mean of the agents' rates", lambda: float(means["repeat_pct"].mean()),
          "that averages the agents' rates; the question asks about all contacts pooled together"),
     ], team_repeat, 0.05)
+    most_repeats = str(means.reset_index().sort_values(["repeat_pct", "agent_id"]).iloc[-1]["agent_id"])
     q3_mistakes = _distinct([
+        ("a percent multiplied by 100 again", lambda: fastest_repeat() * 100,
+         "repeat_pct in per_agent and agents is already a percent; multiply by 100 only a share "
+         "(a mean of the 0/1 column)"),
         ("the team's rate", lambda: team_repeat,
          "that is every contact's rate (exercise 2); find the fastest agent first, then their rate"),
         ("the slowest agent's rate", lambda: float(means.loc[slowest, "repeat_pct"]),
          "lowest handle time means the shortest contacts: sort ascending"),
+        ("the highest repeat rate of any agent", lambda: float(means.loc[most_repeats, "repeat_pct"]),
+         "that is the agent with the most repeats; find the agent with the lowest handle time first"),
+        ("the fastest agent's handle time", lambda: float(means.loc[fastest, "handle_time_min"]),
+         "that is how long their contacts take; the question asks how often their customers came back"),
         ("the fastest agent's first-contact resolution",
          lambda: float(contacts.loc[contacts["agent_id"] == fastest, "resolved_first_contact"].mean() * 100),
          "that is resolution; the question asks how often their customers came back (repeat_within_7d)"),
     ], fastest_repeat(), 0.05)
 
-    s = target_summary(agents, target_minutes)
+    s = target_summary(agents, target_minutes, contacts)  # exact: the same as a groupby on the contacts
     if s["agents_meeting"]:
         actual_meeting = float(s["repeat_pct_meeting"])
         note = (f"For comparison, the other agents' customers came back in {s['repeat_pct_others']:.1f}% of "
@@ -114,20 +122,23 @@ def exercises(contacts: pd.DataFrame, agents: pd.DataFrame, target_minutes: floa
             expected=fastest_repeat,
             compare=number(abs_tol=0.05, decimals=1, unit="percent"),
             hints=[
-                "Group the contacts by `agent_id` and take the mean of `handle_time_min` and of `repeat_within_7d`.",
-                "Sort that table by handle time (`sort_values`), take the first row, and read its repeat rate "
-                "(times 100).",
+                "`per_agent` (section 4) has one row per agent, with `handle_time_min` and `repeat_pct` (already "
+                "in percent).",
+                "Sort it by handle time (`sort_values`) and read `repeat_pct` in the first row; or find the agent "
+                "with `per_agent['handle_time_min'].idxmin()` and look up their `repeat_pct` with `.loc`.",
             ],
             solution_code=(
-                'per_agent = contacts.groupby("agent_id").agg(handle_time_min=("handle_time_min", "mean"),\n'
-                '                                             repeat_pct=("repeat_within_7d", "mean"))\n'
-                'per_agent.sort_values("handle_time_min").iloc[0]["repeat_pct"] * 100\n'
-                '# the same with the helper: support.agent_summary(contacts).sort_values("handle_time_min").iloc[0]'
+                '# per_agent from section 4: one row per agent, repeat_pct already in percent\n'
+                'fastest = per_agent["handle_time_min"].idxmin()\n'
+                'per_agent.loc[fastest, "repeat_pct"]\n'
+                '# the same with the helper\'s table: agents.sort_values("handle_time_min").iloc[0]["repeat_pct"]'
             ),
-            why="the fastest agent is the first row after sorting by handle time; their repeat rate is the mean "
-                "of their 0/1 repeat flags.",
+            why="the fastest agent is the one with the lowest mean handle time; their repeat rate is the share of "
+                "their contacts with a repeat (the mean of their 0/1 flags, times 100).",
             mistakes=q3_mistakes,
-            explain=f"Compare it with the team's {team_repeat:.1f}%: the fastest agent is not the best one.",
+            explain=(f"Compare it with the team's {team_repeat:.1f}%: "
+                     + ("the fastest agent's customers come back more often than the team's." if fastest_repeat() > team_repeat
+                        else "here the fastest agent's customers come back no more often than the team's.")),
         ),
         Prediction(
             "p1",

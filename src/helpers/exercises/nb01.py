@@ -157,6 +157,32 @@ def _at_or_under(contacts: pd.DataFrame) -> list[str]:
     return sorted(per_agent.index[fast & (per_agent["r"] > REPEAT_FACTOR * contacts["repeat_within_7d"].mean())].astype(str))
 
 
+def _median_agent_rate(contacts: pd.DataFrame) -> list[str]:
+    """1.5 times the median agent's repeat rate instead of the team's pooled rate."""
+    per_agent = contacts.groupby("agent_id").agg(h=("handle_time_min", "mean"), r=("repeat_within_7d", "mean"))
+    fast = per_agent["h"] < FAST_SHARE * per_agent["h"].median()
+    return sorted(per_agent.index[fast & (per_agent["r"] > REPEAT_FACTOR * per_agent["r"].median())].astype(str))
+
+
+def _repeats_at_or_over(contacts: pd.DataFrame) -> list[str]:
+    per_agent = contacts.groupby("agent_id").agg(h=("handle_time_min", "mean"), r=("repeat_within_7d", "mean"))
+    fast = per_agent["h"] < FAST_SHARE * per_agent["h"].median()
+    return sorted(per_agent.index[fast & (per_agent["r"] >= REPEAT_FACTOR * contacts["repeat_within_7d"].mean())].astype(str))
+
+
+def _fast_only(contacts: pd.DataFrame) -> list[str]:
+    """Speed alone (also what a percent compared with a share gives: every rate passes)."""
+    per_agent = contacts.groupby("agent_id")["handle_time_min"].mean()
+    return sorted(per_agent.index[per_agent < FAST_SHARE * per_agent.median()].astype(str))
+
+
+def _median_of_contacts(contacts: pd.DataFrame) -> list[str]:
+    """75 % of the median contact's handle time instead of the median agent's average."""
+    per_agent = contacts.groupby("agent_id").agg(h=("handle_time_min", "mean"), r=("repeat_within_7d", "mean"))
+    fast = per_agent["h"] < FAST_SHARE * contacts["handle_time_min"].median()
+    return sorted(per_agent.index[fast & (per_agent["r"] > REPEAT_FACTOR * contacts["repeat_within_7d"].mean())].astype(str))
+
+
 def _contact_level(contacts: pd.DataFrame) -> list[str]:
     """The thresholds applied to single contacts instead of agents' averages."""
     fast = contacts["handle_time_min"] < FAST_SHARE * contacts["handle_time_min"].median()
@@ -183,19 +209,41 @@ def edge_cases() -> list[Case]:
                     ("B5", 4, 5.0, 2)])
     boundary = _toy([("C1", 20, 10.0, 2), ("C2", 20, 10.0, 2), ("C3", 20, 10.0, 2), ("C4", 20, 7.5, 12),
                      ("C5", 20, 7.0, 12)])
+    # E4 repeats exactly 1.5 times the team's rate: 6 of 16 = 0.375 = 1.5 x (16 of 64); the median
+    # agent's rate is the team's rate here, so only the strictness of "over" decides
+    repeat_line = _toy([("E1", 16, 10.0, 2), ("E2", 16, 10.0, 4), ("E3", 16, 10.0, 4), ("E4", 16, 7.0, 6)])
+    # one big agent sets the team's pooled rate: H4 is over 1.5 times the median agent's rate, not the team's
+    big = _toy([("H1", 100, 12.0, 40), ("H2", 10, 10.0, 1), ("H3", 10, 10.0, 1), ("H4", 10, 7.0, 3),
+                ("H5", 10, 11.0, 1)])
+    experienced = _toy([("F1", 20, 10.0, 2), ("F2", 20, 10.0, 2), ("F3", 20, 11.0, 3), ("F4", 20, 6.0, 1),
+                        ("F5", 20, 6.5, 12)])
+    busy = _toy([("G1", 100, 6.0, 10), ("G2", 20, 10.0, 2), ("G3", 20, 10.0, 2), ("G4", 20, 10.0, 2),
+                 ("G5", 20, 7.0, 10)])
     skewed = _toy([("D1", 20, 10.0, 2), ("D2", 20, 10.0, 2), ("D3", 20, 10.0, 2), ("D4", 20, 40.0, 2),
                    ("D5", 20, 8.0, 12)])
     return [
         Case(args=(honest,), label="a team where nobody is both fast and followed by repeats",
              why="Fast agents here have few repeats and the agent with many repeats is slow: nobody meets both "
                  "conditions, so the answer is an empty list."),
+        Case(args=(experienced,), label="a fast agent whose customers rarely come back",
+             why="F4 is fast but their customers seldom return: speed alone is no evidence. Only F5 is both fast "
+                 "and followed by repeats."),
         Case(args=(volumes,), label="agents with different numbers of contacts",
              why="The team's rate pools all contacts (contacts['repeat_within_7d'].mean()), not the mean of "
                  "the agents' rates: small agents must not count as much as big ones."),
+        Case(args=(big,), label="one big agent whose customers often come back",
+             why="The team's rate pools every contact (46 repeats in 140 contacts), so H1's 100 contacts count 100 "
+                 "times; 1.5 times the median agent's rate would be another, lower line."),
         Case(args=(skewed,), label="one very slow agent",
              why="Compare with the median agent, not the mean: one very slow agent pulls the mean up."),
+        Case(args=(busy,), label="a busy agent with many short contacts",
+             why="The median is over agents (each agent's average counts once), not over contacts: G1's 100 short "
+                 "contacts must not pull the threshold down."),
         Case(args=(boundary,), label="an agent exactly at 75% of the median",
              why="'Under 75%' is strict: an agent at exactly 75% of the median is not a suspect (use <, not <=)."),
+        Case(args=(repeat_line,), label="an agent exactly at 1.5 times the team's repeat rate",
+             why="'Over 1.5 times' is strict: an agent exactly at 1.5 times the team's rate is not a suspect "
+                 "(use >, not >=)."),
     ]
 
 
@@ -240,6 +288,12 @@ def exercises(run: TeamRun, contacts: pd.DataFrame, sweep: pd.DataFrame, *, pres
          "that is fcr_pct; the question asks about the satisfied share of survey answers, csat_pct"),
     ], csat_fall, 0.005)
 
+    # The fall's sampling error: about a quarter of each week's contacts answer the survey.
+    answers = 0.25 * int(run.params.get("contacts_per_period", 120)) * len(run.agents)
+    n_before, n_after = answers * len(before), answers * len(after)
+    p_before, p_after = before["csat_pct"].mean() / 100, after["csat_pct"].mean() / 100
+    margin = 196 * math.sqrt(p_before * (1 - p_before) / n_before + p_after * (1 - p_after) / n_after)
+
     levels = sorted(sweep["pressure"].unique())
     asked = min(levels, key=lambda v: abs(v - pressure_asked))
 
@@ -282,7 +336,10 @@ def exercises(run: TeamRun, contacts: pd.DataFrame, sweep: pd.DataFrame, *, pres
             mistakes=q2_mistakes,
             explain=(f"Resolution fell by {fall('fcr_pct'):.2f} points over the same weeks. In this model a survey "
                      "reaches about a quarter of contacts, and an unresolved problem makes a satisfied answer less "
-                     "likely, not impossible: satisfaction is a blurred view of the same damage."),
+                     "likely, not impossible: satisfaction is a blurred view of the same damage. The second decimal "
+                     f"checks your arithmetic, not the data: with about {n_before:,.0f} survey answers before the "
+                     f"target and {n_after:,.0f} in the last {window} weeks, the fall carries a sampling error of "
+                     f"about ±{margin:.1f} points (95%)."),
         ),
         Exercise(
             "q3",
@@ -301,6 +358,8 @@ def exercises(run: TeamRun, contacts: pd.DataFrame, sweep: pd.DataFrame, *, pres
                  f"filter on pressure {asked:g}, the value the question asks about"),
                 ("first-contact resolution", lambda: gamed_at(asked, "fcr_pct"),
                  "take the column gamed_pct, the hidden share of contacts gamed"),
+                ("the mean over all pressures", lambda: sweep.groupby("audit_weight")["gamed_pct"].mean(),
+                 f"keep only the rows at pressure {asked:g} before you index by audit_weight"),
             ] if levels[-1] != asked else [],
             explain="Look at the smallest value: even the strongest audit leaves some gaming (next cell).",
         ),
@@ -314,10 +373,21 @@ def exercises(run: TeamRun, contacts: pd.DataFrame, sweep: pd.DataFrame, *, pres
             mistakes=[
                 ("<= where the rule says under", _at_or_under,
                  "'under 75%' is strict: use <, so an agent at exactly 75% of the median is not flagged"),
+                (">= where the rule says over", _repeats_at_or_over,
+                 "'over 1.5 times' is strict: use >, so an agent at exactly 1.5 times the team's rate is not flagged"),
                 ("the mean of the agents' repeat rates", _mean_of_agent_rates,
                  "the team's rate pools every contact: contacts['repeat_within_7d'].mean()"),
+                ("the median agent's repeat rate instead of the team's", _median_agent_rate,
+                 "the team's rate pools every contact: contacts['repeat_within_7d'].mean(); the median is for "
+                 "the handle-time condition only"),
+                ("the median contact instead of the median agent", _median_of_contacts,
+                 "take the median of the agents' averages (per_agent['handle_time_min'].median()), not of all "
+                 "contacts: busy agents would otherwise count many times"),
                 ("the mean agent instead of the median agent", _mean_not_median,
                  "compare with the median agent's handle time: the mean is pulled up by slow agents"),
+                ("only the speed condition", _fast_only,
+                 "a fast agent whose customers rarely come back is no suspect. Add the repeat-contact condition, "
+                 "and check that both sides of its > are in the same unit (both shares, or both percents)"),
                 ("the rule applied to single contacts", _contact_level,
                  "group by agent first: the rule is about agents' averages, not single contacts"),
                 ("every agent faster than the median", _faster_than_median,
