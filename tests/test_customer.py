@@ -133,31 +133,31 @@ def _journey() -> pd.DataFrame:
     })
 
 
-def test_moment_churn_lift_by_hand():
-    t = c.moment_churn_lift(_journey(), moments=("a", "b"), include_satisfaction=False).set_index("moment")
+def test_moment_churn_risk_by_hand():
+    t = c.moment_churn_risk(_journey(), moments=("a", "b"), include_satisfaction=False).set_index("moment")
     assert t.loc["a", "churn_if_failed"] == pytest.approx(50.0)
     assert t.loc["a", "churn_if_passed"] == pytest.approx(100 / 6)
-    assert t.loc["a", "lift"] == pytest.approx(3.0)        # 50 / 16.67
-    assert t.loc["b", "lift"] == pytest.approx(0.5)        # 20 / 40
+    assert t.loc["a", "risk_ratio"] == pytest.approx(3.0)        # 50 / 16.67
+    assert t.loc["b", "risk_ratio"] == pytest.approx(0.5)        # 20 / 40
     assert t.loc["a", "failed"] == 4 and t.loc["a", "passed_pct"] == pytest.approx(60.0)
-    assert list(t.index) == ["a", "b"]                     # sorted by lift
-    assert c.biggest_lift_moment(t.reset_index()) == "a"
+    assert list(t.index) == ["a", "b"]                     # sorted by risk ratio
+    assert c.strongest_moment(t.reset_index()) == "a"
 
 
-def test_moment_churn_lift_satisfaction_row():
-    t = c.moment_churn_lift(_journey(), moments=("a", "b")).set_index("moment")
+def test_moment_churn_risk_satisfaction_row():
+    t = c.moment_churn_risk(_journey(), moments=("a", "b")).set_index("moment")
     # CSAT 4-5 passed by 7 customers (2 churned: rows 0, 1), failed by 3 (1 churned: row 4)
     row = t.loc[c.SATISFACTION_ROW]
     assert row["stage"] == 0
     assert row["churn_if_failed"] == pytest.approx(100 / 3)
     assert row["churn_if_passed"] == pytest.approx(200 / 7)
-    assert row["lift"] == pytest.approx((1 / 3) / (2 / 7))
+    assert row["risk_ratio"] == pytest.approx((1 / 3) / (2 / 7))
 
 
-def test_moment_churn_lift_undefined_lift_is_nan():
+def test_moment_churn_risk_undefined_ratio_is_nan():
     j = _journey().assign(a=1)  # nobody failed a
-    t = c.moment_churn_lift(j, moments=("a", "b"), include_satisfaction=False).set_index("moment")
-    assert math.isnan(t.loc["a", "lift"]) and math.isnan(t.loc["a", "churn_if_failed"])
+    t = c.moment_churn_risk(j, moments=("a", "b"), include_satisfaction=False).set_index("moment")
+    assert math.isnan(t.loc["a", "risk_ratio"]) and math.isnan(t.loc["a", "churn_if_failed"])
 
 
 # --------------------------------------------------------------------------------------
@@ -360,12 +360,12 @@ def test_simpson_by_hand():
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_biggest_lift_is_the_planted_moment(seed):
+def test_strongest_moment_is_the_planted_moment(seed):
     j = data.load("customer_journey", seed=seed)
-    t = c.moment_churn_lift(j)
-    assert c.biggest_lift_moment(t) == data.planted("customer_journey", seed)["key_moment"]
-    sat = t.set_index("moment").loc[c.SATISFACTION_ROW, "lift"]
-    assert sat < t["lift"].max() / 2  # a satisfaction score predicts churn far less
+    t = c.moment_churn_risk(j)
+    assert c.strongest_moment(t) == data.planted("customer_journey", seed)["key_moment"]
+    sat = t.set_index("moment").loc[c.SATISFACTION_ROW, "risk_ratio"]
+    assert sat < t["risk_ratio"].max() / 2  # a satisfaction score predicts churn far less
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -447,7 +447,7 @@ def test_widget_callbacks_return_specs():
 
 def test_charts_have_descriptions():
     j = data.load("customer_journey", seed=42)
-    assert c.lift_chart(c.moment_churn_lift(j)).to_dict()["description"]
+    assert c.risk_ratio_chart(c.moment_churn_risk(j)).to_dict()["description"]
     a = data.load("customer_accounts", seed=42)
     assert "SMB" in c.simpson_chart(c.simpson_table(a)).to_dict()["description"]
     u = data.load("product_usage", seed=42)
@@ -539,7 +539,9 @@ def test_avoided_interval_by_hand():
     se = sd * math.sqrt(30 ** 2 / 2 + 500)
     assert out["estimate"] == pytest.approx(6.0)
     assert out["se"] == pytest.approx(se)
-    assert out["low"] == pytest.approx(6.0 - 1.959964 * se, rel=1e-5)
+    # the spread comes from J = 2 weeks: Student t on 1 degree of freedom (12.706), not 1.96
+    assert out["t"] == pytest.approx(12.7062, abs=1e-4)
+    assert out["low"] == pytest.approx(6.0 - 12.7062047 * se, rel=1e-6)
     assert out["pre_weeks"] == 2 and out["sd_per_100"] == pytest.approx(100 * sd)
     with pytest.raises(ValueError, match="at least two weeks"):
         c.avoided_interval(w, "2024-01-08")
@@ -553,6 +555,42 @@ def test_avoided_interval_brackets_the_estimate(seed):
     out = c.avoided_interval(w, rel)
     assert out["low"] < out["estimate"] < out["high"]
     assert out["estimate"] == pytest.approx(c.contacts_avoided(w, rel)["avoided"].sum())
+
+
+def test_t_quantile_known_values():
+    # two-sided 95% critical values from any t table
+    for df, t in ((1, 12.7062), (2, 4.3027), (5, 2.5706), (7, 2.3646), (10, 2.2281), (30, 2.0423)):
+        assert c.t_quantile(0.95, df) == pytest.approx(t, abs=1e-4)
+    assert c.t_quantile(0.90, 7) == pytest.approx(1.8946, abs=1e-4)
+    assert c.t_quantile(0.95, 10_000) == pytest.approx(1.96, abs=1e-3)
+    with pytest.raises(ValueError, match="degrees of freedom"):
+        c.t_quantile(0.95, 0)
+
+
+def test_difference_interval_newcombe_examples():
+    # Newcombe (1998), table II: 56/70 - 48/80 -> 0.0524 to 0.3339; 9/10 - 3/10 -> 0.1705 to 0.8090
+    d, lo, hi = c.difference_interval(56, 70, 48, 80)
+    assert d == pytest.approx(20.0) and lo == pytest.approx(5.24, abs=0.01) and hi == pytest.approx(33.39, abs=0.01)
+    d, lo, hi = c.difference_interval(9, 10, 3, 10)
+    assert lo == pytest.approx(17.05, abs=0.01) and hi == pytest.approx(80.90, abs=0.01)
+    # 0 of n stays inside -100..100
+    _, lo, hi = c.difference_interval(0, 5, 5, 5)
+    assert -100 <= lo < hi <= 0
+    with pytest.raises(ValueError, match="0 <= k <= n"):
+        c.difference_interval(3, 2, 1, 5)
+
+
+def test_ratio_interval_by_hand():
+    lo, hi = c.ratio_interval(10, 100, 5, 100)
+    se = math.sqrt(1 / 10 - 1 / 100 + 1 / 5 - 1 / 100)
+    assert lo == pytest.approx(2 * math.exp(-1.959964 * se), rel=1e-5)
+    assert hi == pytest.approx(2 * math.exp(1.959964 * se), rel=1e-5)
+    assert all(math.isnan(x) for x in c.ratio_interval(0, 10, 3, 10))
+
+
+def test_moment_table_interval_brackets_the_ratio():
+    t = c.moment_churn_risk(data.load("customer_journey", seed=7, n_customers=2000))
+    assert (t["rr_low"] < t["risk_ratio"]).all() and (t["risk_ratio"] < t["rr_high"]).all()
 
 
 def test_exact_interval_known_values():
@@ -607,9 +645,9 @@ def test_prose_of_notebooks_04_and_05_holds_over_20_seeds(seed):
     after = w.loc[w["week"] >= rel, "new_path_share"]
     assert after.iloc[min(3, len(after) - 1)] < 10  # "hardly moves for several weeks"
     assert c.lead_lag(w, rel)["outcome_to_impact"] > 0
-    j = c.moment_churn_lift(data.load("customer_journey", seed=seed, n_customers=2000))
-    assert c.biggest_lift_moment(j) == "first_value_within_14d"
-    assert j.set_index("moment").loc[c.SATISFACTION_ROW, "lift"] < j["lift"].max() / 2
+    j = c.moment_churn_risk(data.load("customer_journey", seed=seed, n_customers=2000))
+    assert c.strongest_moment(j) == "first_value_within_14d"
+    assert j.set_index("moment").loc[c.SATISFACTION_ROW, "risk_ratio"] < j["risk_ratio"].max() / 2
     # 05 survey: J-shaped CSAT, happier customers answer more, coaching moves only the score
     s = data.load("customer_survey", seed=seed, n_customers=3000)
     dist = c.rating_distribution(s["csat"], 1, 5).set_index("score")["percent"]

@@ -13,8 +13,8 @@ Groups of functions
   :func:`lead_lag`, :func:`lead_lag_text`, :func:`adoption_summary`; charts
   :func:`chain_chart`, :func:`ratio_chart`, :func:`contacts_chart` and :func:`adoption_chart`, the last redrawn by
   the widget callback that :func:`adoption_view` returns.
-* **Moments of truth** (``customer_journey``; Seybold): :func:`moment_churn_lift`,
-  :func:`biggest_lift_moment`, :func:`lift_chart`.
+* **Moments of truth** (``customer_journey``; Seybold): :func:`moment_churn_risk`,
+  :func:`strongest_moment`, :func:`risk_ratio_chart` (churn risk ratios with intervals).
 * **Survey metrics and their traps** (``customer_survey``): :func:`rating_distribution`, :func:`rating_chart`,
   :func:`csat_by`, :func:`nps_table`, :func:`pooled_vs_mean_nps`, :func:`nps_points`,
   :func:`nps_sample_estimates`, :func:`nps_noise_table`, :func:`nonresponse_comparison`,
@@ -26,7 +26,10 @@ Groups of functions
   :func:`customer_profit`, :func:`profit_by_decile`, :func:`profit_chart`, :func:`clv_by_segment`,
   :func:`simpson_table`, :func:`simpson_summary`, :func:`simpson_chart`.
 
-:func:`exact_interval` gives a Clopper-Pearson interval for a proportion.
+:func:`exact_interval` gives a Clopper-Pearson interval for a proportion,
+:func:`difference_interval` a Newcombe interval for the difference of two proportions,
+:func:`ratio_interval` a log-scale interval for a risk ratio and :func:`t_quantile` Student's
+two-sided t multiplier.
 
 Percentages are in percent (0-100) like the rates of :mod:`helpers.metrics`; churn passed on
 to :func:`helpers.metrics.annual_retention` is divided by 100 first.
@@ -38,7 +41,7 @@ from ._common import (
     JOURNEY_MOMENTS,
     SATISFACTION_ROW,
 )
-from ._common import exact_interval
+from ._common import difference_interval, exact_interval, ratio_interval, t_quantile
 from .accounts import (
     churn_by,
     clv_by_segment,
@@ -76,18 +79,18 @@ from .outcomes import (
     adoption_summary,
     adoption_view,
     avoided_interval,
-    biggest_lift_moment,
     chain_chart,
     contacts_avoided,
     contacts_chart,
     first_week_reached,
     lead_lag,
     lead_lag_text,
-    lift_chart,
-    moment_churn_lift,
+    moment_churn_risk,
     output_outcome_impact,
     ratio_chart,
     release_week,
+    risk_ratio_chart,
+    strongest_moment,
     weekly_adoption,
 )
 
@@ -95,6 +98,9 @@ __all__ = [
     "JOURNEY_MOMENTS",
     "SATISFACTION_ROW",
     "exact_interval",
+    "difference_interval",
+    "ratio_interval",
+    "t_quantile",
     # output, outcome, impact
     "release_week",
     "weekly_adoption",
@@ -112,9 +118,9 @@ __all__ = [
     "adoption_chart",
     "adoption_view",
     # moments of truth
-    "moment_churn_lift",
-    "biggest_lift_moment",
-    "lift_chart",
+    "moment_churn_risk",
+    "strongest_moment",
+    "risk_ratio_chart",
     # survey metrics
     "rating_distribution",
     "rating_chart",

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from statistics import NormalDist
 from typing import Any, Literal
 
 import altair as alt
@@ -11,7 +10,7 @@ import pandas as pd
 
 from .. import metrics
 from ..validate import require_columns as _require
-from ._common import _DATE_FMT, JOURNEY_MOMENTS, SATISFACTION_ROW, _ratio, _week
+from ._common import _DATE_FMT, JOURNEY_MOMENTS, SATISFACTION_ROW, _ratio, _week, ratio_interval, t_quantile
 
 # --------------------------------------------------------------------------------------
 # Output, outcome, impact (Seiden 2019)
@@ -119,11 +118,13 @@ def avoided_interval(weekly: pd.DataFrame, release: Any, level: float = 0.95) ->
     over the post-release weeks t has two sources of noise: the baseline b is the mean of only
     J noisy weeks (variance about s^2 / J, times C^2 with C = sum_t customers_t), and each
     post-release week swings by as much as the pre-release weeks did (variance s^2
-    customers_t^2 each). SE = s sqrt(C^2 / J + sum_t customers_t^2); the range is A -/+ z SE
-    (normal approximation). It assumes independent weeks and the same spread after the
-    release; it says nothing about other causes of the change (no control group). Returns
-    ``estimate``, ``low``, ``high``, ``se``, ``level``, ``pre_weeks`` and
-    ``sd_per_100`` (s per 100 customers). Needs at least two pre-release weeks.
+    customers_t^2 each). SE = s sqrt(C^2 / J + sum_t customers_t^2); the range is A -/+ t SE
+    with t the two-sided Student t quantile on J - 1 degrees of freedom (:func:`t_quantile`;
+    s itself is estimated from only J weeks, so the normal 1.96 would be too narrow: 2.36
+    for J = 8). It assumes independent, roughly normal weekly rates and the same spread after
+    the release; it says nothing about other causes of the change (no control group).
+    Returns ``estimate``, ``low``, ``high``, ``se``, ``level``, ``pre_weeks``, ``t`` (the
+    multiplier) and ``sd_per_100`` (s per 100 customers). Needs at least two pre-release weeks.
     """
     _require(weekly, ("week", "customers", "contacts"), "weekly")
     if not 0 < level < 1:
@@ -140,9 +141,9 @@ def avoided_interval(weekly: pd.DataFrame, release: Any, level: float = 0.95) ->
     cust = post["customers"].to_numpy(dtype="float64")
     estimate = float(b * cust.sum() - post["contacts"].sum())
     se = sd * float(np.sqrt(cust.sum() ** 2 / len(pre) + (cust ** 2).sum()))
-    z = NormalDist().inv_cdf(0.5 + level / 2)
-    return {"estimate": estimate, "low": estimate - z * se, "high": estimate + z * se, "se": se,
-            "level": float(level), "pre_weeks": int(len(pre)), "sd_per_100": 100.0 * sd}
+    t = t_quantile(level, len(pre) - 1)
+    return {"estimate": estimate, "low": estimate - t * se, "high": estimate + t * se, "se": se,
+            "level": float(level), "pre_weeks": int(len(pre)), "t": t, "sd_per_100": 100.0 * sd}
 
 
 def output_outcome_impact(release_log: pd.DataFrame, weekly: pd.DataFrame) -> pd.DataFrame:
@@ -307,7 +308,7 @@ def adoption_summary(weekly: pd.DataFrame, release: Any, threshold: float) -> st
         return (f"The new path never reached {threshold:.0f}% of customers in these weeks "
                 f"(highest: {top:.1f}%).")
     row = weekly.loc[weekly["week"] == hit].iloc[0]
-    return (f"{threshold:.0f}% of customers first used the new path in the week of "
+    return (f"The share of customers on the new path first reached {threshold:.0f}% in the week of "
             f"{hit:{_DATE_FMT}}, {_weeks_between(rel, hit)} weeks after the release; support "
             f"contacts that week: {row['contacts_per_100']:.1f} per 100 customers "
             f"(before the release: {baseline:.1f}).")
@@ -402,8 +403,8 @@ def contacts_chart(weekly: pd.DataFrame, release: Any, interval: dict[str, Any] 
 
     The pre-release weeks show how far single weeks swing around the baseline (the noise in
     the estimate); the shaded band between the expected and the actual line from the release
-    on adds up to the estimate of :func:`contacts_avoided` (a week where actual contacts
-    exceed the expected ones counts against it). ``interval`` (from :func:`avoided_interval`)
+    on adds up to the estimate of :func:`contacts_avoided`: green where fewer contacts came
+    in than expected, pink where more came in (those weeks count against the total). ``interval`` (from :func:`avoided_interval`)
     puts the range into the description.
     """
     _require(weekly, ("week", "customers", "contacts"), "weekly")
@@ -423,19 +424,32 @@ def contacts_chart(weekly: pd.DataFrame, release: Any, interval: dict[str, Any] 
                   legend=alt.Legend(orient="top", labelLimit=400)),
         alt.StrokeDash("series", type="nominal", sort=order, legend=None),
     )
-    band = alt.Chart(wide.loc[wide["week"] >= rel]).mark_area(opacity=0.25, color="#009E73").encode(
-        alt.X("week", type="temporal"), alt.Y("expected", type="quantitative"), alt.Y2("contacts"))
+    after = wide.loc[wide["week"] >= rel]
+    kinds = ["fewer than expected (avoided)", "more than expected (counts against)"]
+    bands = pd.concat([
+        pd.DataFrame({"week": after["week"], "top": after["expected"],
+                      "bottom": np.minimum(after["contacts"], after["expected"]), "gap": kinds[0]}),
+        pd.DataFrame({"week": after["week"], "top": after["expected"],
+                      "bottom": np.maximum(after["contacts"], after["expected"]), "gap": kinds[1]}),
+    ], ignore_index=True)
+    band = alt.Chart(bands).mark_area(opacity=0.3).encode(
+        alt.X("week", type="temporal"), alt.Y("top", type="quantitative"), alt.Y2("bottom"),
+        alt.Fill("gap", type="nominal", title=None, sort=kinds,
+                 scale=alt.Scale(domain=kinds, range=["#009E73", "#CC79A7"]),
+                 legend=alt.Legend(orient="bottom", labelLimit=400)),
+        alt.Detail("gap", type="nominal"))
     total = float(avoided["avoided"].sum())
     words = (f"an estimated {total:.0f} contacts avoided" if interval is None else
              f"an estimated {total:.0f} contacts avoided ({100 * interval['level']:.0f}% range "
              f"{interval['low']:.0f} to {interval['high']:.0f})")
-    return alt.layer(band, lines, _release_marks(rel)).properties(
+    return alt.layer(band, lines, _release_marks(rel)).resolve_scale(color="independent").properties(
         title="Support contacts per week: expected at the pre-release rate vs actual",
         width=480, height=240,
         description=(f"Two lines over all weeks: support contacts expected at the pre-release rate "
                      f"and contacts that actually came in; before the release ({rel:{_DATE_FMT}}) "
-                     f"the actual line swings around the expected one, after it the shaded gap "
-                     f"adds up to {words}."),
+                     f"the actual line swings around the expected one; after it the gap is shaded "
+                     f"green where fewer contacts came in than expected and pink where more came "
+                     f"in, and adds up to {words}."),
     )
 
 
@@ -500,23 +514,27 @@ def adoption_view(weekly: pd.DataFrame, release: Any) -> Callable[[float], dict[
 # --------------------------------------------------------------------------------------
 
 
-def moment_churn_lift(
+def moment_churn_risk(
     journey: pd.DataFrame,
     moments: Sequence[str] = JOURNEY_MOMENTS,
     outcome: str = "churned",
     include_satisfaction: bool = True,
+    level: float = 0.95,
 ) -> pd.DataFrame:
     """Churn when a moment of truth failed vs when it went well, for each moment.
 
     For each moment: ``passed_pct`` (percent of customers who passed it),
     ``failed`` (customers who failed it), ``churn_if_failed`` and ``churn_if_passed``
-    (:func:`helpers.metrics.churn_rate`, in percent), ``gap_points`` (the difference) and
-    ``lift`` = churn_if_failed / churn_if_passed (:func:`helpers.metrics.relative_lift`;
-    Seybold, "Are You Measuring What Matters to Customers?"). With ``include_satisfaction`` an
-    extra row (:data:`SATISFACTION_ROW`) treats a CSAT of 4-5 on the onboarding survey as
-    "passed", to compare a satisfaction score with the behavioural moments. ``stage`` is the
-    moment's position in the journey (0 for the satisfaction row). Sorted by lift, largest
-    first; lift is NaN when nobody failed or nobody who passed churned.
+    (:func:`helpers.metrics.churn_rate`, in percent), ``gap_points`` (the difference in
+    percentage points) and ``risk_ratio`` = churn_if_failed / churn_if_passed (the relative
+    risk of churn; 2 means twice as often), with its ``rr_low``/``rr_high`` interval on the
+    log scale (:func:`ratio_interval`). This is a risk ratio, not "lift": lift in the
+    data-mining sense compares a group's rate with the *overall* rate. Moments of truth after
+    Seybold, "Are You Measuring What Matters to Customers?" (CustomerThink). With
+    ``include_satisfaction`` an extra row (:data:`SATISFACTION_ROW`) treats a CSAT of 4-5 on
+    the onboarding survey as "passed", to compare a satisfaction score with the behavioural
+    moments. ``stage`` is the moment's position in the journey (0 for the satisfaction row).
+    Sorted by risk ratio, largest first; NaN when nobody failed or nobody who passed churned.
     """
     cols = [*moments, outcome] + (["csat_onboarding"] if include_satisfaction else [])
     _require(journey, cols, "journey")
@@ -536,10 +554,11 @@ def moment_churn_lift(
         rate_fail[n_fail > 0] = metrics.churn_rate(churn_fail[n_fail > 0], n_fail[n_fail > 0])
     if (n_pass > 0).any():
         rate_pass[n_pass > 0] = metrics.churn_rate(churn_pass[n_pass > 0], n_pass[n_pass > 0])
-    lift = np.full(n_fail.shape, np.nan)
+    ratio = np.full(n_fail.shape, np.nan)
     ok = ~np.isnan(rate_fail) & (rate_pass > 0)
-    if ok.any():
-        lift[ok] = metrics.relative_lift(rate_fail[ok], rate_pass[ok])
+    ratio[ok] = rate_fail[ok] / rate_pass[ok]
+    bounds = [ratio_interval(int(kf), int(nf), int(kp), int(np_), level) if good else (np.nan, np.nan)
+              for kf, nf, kp, np_, good in zip(churn_fail, n_fail, churn_pass, n_pass, ok)]
     names = list(flags.columns)
     table = pd.DataFrame({
         "moment": names,
@@ -549,42 +568,46 @@ def moment_churn_lift(
         "churn_if_failed": rate_fail,
         "churn_if_passed": rate_pass,
         "gap_points": rate_fail - rate_pass,
-        "lift": lift,
+        "risk_ratio": ratio,
+        "rr_low": [lo for lo, _ in bounds],
+        "rr_high": [hi for _, hi in bounds],
     })
-    return table.sort_values("lift", ascending=False, na_position="last").reset_index(drop=True)
+    return table.sort_values("risk_ratio", ascending=False, na_position="last").reset_index(drop=True)
 
 
-def biggest_lift_moment(table: pd.DataFrame) -> str:
-    """The journey moment (not the satisfaction row) with the largest churn lift in a
-    :func:`moment_churn_lift` table."""
-    _require(table, ("moment", "stage", "lift"), "table")
-    moments = table.loc[(table["stage"] > 0) & table["lift"].notna()]
+def strongest_moment(table: pd.DataFrame) -> str:
+    """The journey moment (not the satisfaction row) with the largest churn risk ratio in a
+    :func:`moment_churn_risk` table."""
+    _require(table, ("moment", "stage", "risk_ratio"), "table")
+    moments = table.loc[(table["stage"] > 0) & table["risk_ratio"].notna()]
     if moments.empty:
-        raise ValueError("no moment has a defined lift")
-    return str(moments.loc[moments["lift"].idxmax(), "moment"])
+        raise ValueError("no moment has a defined risk ratio")
+    return str(moments.loc[moments["risk_ratio"].idxmax(), "moment"])
 
 
-def lift_chart(table: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
-    """Horizontal bars of churn lift per moment (largest first) with a reference line at 1
-    (no difference); the satisfaction row is drawn in a second colour."""
-    _require(table, ("moment", "stage", "lift"), "table")
-    frame = table[["moment", "stage", "lift", "churn_if_failed", "churn_if_passed"]].copy()
+def risk_ratio_chart(table: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
+    """Horizontal bars of the churn risk ratio per moment (largest first) with its 95 %
+    interval as a black line, and a reference line at 1 (no difference); the satisfaction row
+    is drawn in a second colour. The x axis starts at 0."""
+    _require(table, ("moment", "stage", "risk_ratio", "rr_low", "rr_high"), "table")
+    frame = table[["moment", "stage", "risk_ratio", "rr_low", "rr_high"]].copy()
     frame["kind"] = np.where(frame["stage"] > 0, "moment of truth (behaviour)", "satisfaction score")
-    bars = (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            y=alt.Y("moment:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
-            x=alt.X("lift:Q", title="churn lift: churn if failed / churn if passed"),
-            color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="bottom")),
-        )
+    order = list(frame.sort_values("risk_ratio", ascending=False)["moment"])
+    y = alt.Y("moment:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
+    bars = alt.Chart(frame).mark_bar().encode(
+        y=y,
+        x=alt.X("risk_ratio:Q", title="churn if failed / churn if passed (risk ratio, 95% interval)",
+                scale=alt.Scale(zero=True)),
+        color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="bottom")),
     )
+    whiskers = alt.Chart(frame).mark_rule(color="#000000", size=1.5).encode(
+        y=y, x=alt.X("rr_low:Q"), x2="rr_high:Q")
     one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[6, 4]).encode(x="x:Q")
-    return alt.layer(bars, one).properties(
-        title="Churn lift: how much more often customers who failed a moment left", width=420, height=200,
-        description=("Horizontal bars: churn lift for each moment of truth, largest first, with "
+    return alt.layer(bars, whiskers, one).properties(
+        title="How many times as often customers who failed a moment left", width=420, height=200,
+        description=("Horizontal bars: churn risk ratio (churn if failed divided by churn if "
+                     "passed) for each moment of truth, largest first, with 95% intervals and "
                      "a dashed line at 1 (no difference). "
-                     + "; ".join(f"{m}: {v:.2f}" for m, v in zip(frame["moment"], frame["lift"]))),
+                     + "; ".join(f"{m}: {v:.2f} ({lo:.2f} to {hi:.2f})" for m, v, lo, hi in
+                                 zip(frame["moment"], frame["risk_ratio"], frame["rr_low"], frame["rr_high"]))),
     )
-
-

@@ -236,10 +236,10 @@ def _segment(journey: pd.DataFrame, overall: float) -> str:
 
 def _q3(journey: pd.DataFrame) -> Exercise:
     segments = journey["segment"].astype(str)
-    everyone = customer.moment_churn_lift(journey, include_satisfaction=False)
+    everyone = customer.moment_churn_risk(journey, include_satisfaction=False)
     segment = _segment(journey, float(everyone["gap_points"].max()))
     gaps = segment_gaps(journey, segment)
-    lifts = customer.moment_churn_lift(journey[segments == segment], include_satisfaction=False)
+    ratios = customer.moment_churn_risk(journey[segments == segment], include_satisfaction=False)
 
     return Exercise(
         "q3",
@@ -253,8 +253,9 @@ def _q3(journey: pd.DataFrame) -> Exercise:
              f"filter the rows to segment == '{segment}' before grouping."),
             ("passed minus failed", lambda: float((-gaps).max()),
              "the gap is churn if failed minus churn if passed (positive when failing hurts)."),
-            ("the largest lift (a ratio)", lambda: float(lifts["lift"].max()),
-             "the question asks for a difference in percentage points, not a ratio."),
+            ("the largest risk ratio", lambda: float(ratios["risk_ratio"].max()),
+             "the question asks for a difference in percentage points (failed minus passed), "
+             "not a ratio (failed divided by passed)."),
             ("the gap as a fraction", lambda: float(gaps.max() / 100),
              "multiply by 100: the gap is in percentage points."),
         ],
@@ -271,7 +272,7 @@ def _q3(journey: pd.DataFrame) -> Exercise:
             "           'admin_trained', 'renewal_review_held']\n"
             "gaps = {m: (seg.groupby(m)['churned'].mean() * 100).pipe(lambda c: c[0] - c[1]) for m in moments}\n"
             "max(gaps.values())\n"
-            f"# the helper: customer.moment_churn_lift(seg)['gap_points'].max()"
+            "# the helper: customer.moment_churn_risk(seg)['gap_points'].max()"
         ),
         why="a gap in points says how many more customers in 100 leave when the moment fails; "
             "a segment can rank its moments differently from the company as a whole.",
@@ -284,15 +285,15 @@ def _q3(journey: pd.DataFrame) -> Exercise:
 
 
 def _p1(journey: pd.DataFrame) -> Prediction:
-    lifts = customer.moment_churn_lift(journey).set_index("moment")
+    ratios = customer.moment_churn_risk(journey).set_index("moment")
     return Prediction(
         "p1",
         "Customers who did not rate onboarding 4 or 5: how many times as often do they churn as "
         "customers who did? (1 = just as often, 2 = twice as often)",
-        actual=lambda: float(lifts.loc[customer.SATISFACTION_ROW, "lift"]),
+        actual=lambda: float(ratios.loc[customer.SATISFACTION_ROW, "risk_ratio"]),
         unit="",
         decimals=2,
-        note="Compare it with the lift of the strongest behavioural moment in the table.",
+        note="Compare it with the risk ratio of the strongest behavioural moment in the table.",
     )
 
 
@@ -338,7 +339,7 @@ def exercises(usage: pd.DataFrame, release_log: pd.DataFrame, journey: pd.DataFr
     q1 (code): the adoption ratio per week from the raw usage rows; q2: contacts avoided
     from the week a share of adopters the notebook has not used (``shares_shown`` are the
     ones it has: the adoption threshold and the outcome share) was first reached; q3: the
-    largest churn gap, in points, of one segment; p1: the churn lift of onboarding
+    largest churn gap, in points, of one segment; p1: the churn risk ratio of onboarding
     satisfaction; r1: an outcome statement; r2: gaming the adoption target.
     """
     weekly = customer.weekly_adoption(usage)

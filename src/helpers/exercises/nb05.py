@@ -322,15 +322,25 @@ def _q6(accounts: pd.DataFrame, annual_discount_rate: float) -> Exercise:
         return float(metrics.clv(m, 1 - churn, rate, ac))
 
     c2 = c + CHURN_RISE / 100
+    fall = clv(c) - clv(c2)
+    shown_c = round(100 * c, 2) / 100  # the churn as the table shows it (two decimals of a percent)
+    rounded = clv(shown_c) - clv(shown_c + CHURN_RISE / 100)
+    rounding = ([("the churn rounded as displayed", lambda: rounded,
+                  f"use the unrounded churn (clv.loc['{segment}', 'monthly_churn']): rounding it to "
+                  f"{100 * shown_c:.2f}% moves the answer by {abs(rounded - fall):,.0f}.")]
+                if abs(rounded - fall) > 1.0 else [])
     return Exercise(
         "q6",
         f"{segment} monthly churn is {100 * c:.2f}% in the clv table. By how much would {segment} "
         f"CLV fall (in currency units) if monthly churn were {CHURN_RISE} percentage points higher, "
         f"margin, acquisition cost and discount rate unchanged? Use the unrounded values in the "
         f"clv table; answer to the nearest unit.",
-        expected=lambda: clv(c) - clv(c2),
+        expected=lambda: fall,
         compare=number(abs_tol=1.0, decimals=0),
         mistakes=[
+            ("the fall as a negative number", lambda: -fall,
+             "the question asks how much CLV falls: give it as a positive amount (CLV now minus "
+             "CLV at the higher churn)."),
             ("the yearly discount rate used as a monthly one",
              lambda: clv(c, annual_discount_rate) - clv(c2, annual_discount_rate),
              "m, r and i must all be per month: use the monthly rate (clv.attrs['monthly_discount_rate'])."),
@@ -339,7 +349,9 @@ def _q6(accounts: pd.DataFrame, annual_discount_rate: float) -> Exercise:
             ("a fall in percent", lambda: 100 * (clv(c) - clv(c2)) / clv(c),
              "give the fall in currency units, not as a percent of the CLV."),
             ("churn raised by 0.5 percent of itself", lambda: clv(c) - clv(c * (1 + CHURN_RISE / 100)),
-             "percentage points add: the new churn is the old one + 0.5, e.g. 1.07% -> 1.57%."),
+             f"percentage points add: the new churn is {100 * c:.2f}% + {CHURN_RISE} = {100 * c2:.2f}%, "
+             f"not {100 * c:.2f}% x {1 + CHURN_RISE / 100:g}."),
+            *rounding,
         ],
         hints=[
             f"row = clv.loc['{segment}']; m = row['margin'], c = row['monthly_churn'] / 100, "
@@ -379,12 +391,20 @@ def _q7(accounts: pd.DataFrame) -> Exercise:
     worse = [p for p in plans if p != pooled_better][0] if len(plans) > 1 else plans[0]
     within = table[table["group"] != "All customers"]
     pooled = table[table["group"] == "All customers"].set_index("treatment")["churn_rate"]
+    expected = standardised_churn(table, worse, pooled_better)
+    # the printed table shows churn with two decimals and the mix with one
+    shown = table.assign(churn_rate=table["churn_rate"].round(2), mix=table["mix"].round(1))
+    from_print = standardised_churn(shown, worse, pooled_better)
+    rounding = ([("computed from the printed (rounded) rates and mix", lambda: from_print,
+                  "the right idea, but the printed rates and mix are rounded: take churn_rate and mix "
+                  "from the simpson table itself.")]
+                if abs(from_print - expected) > 0.0005 else [])
     return Exercise(
         "q7",
         f"Standardise the comparison: what would the pooled monthly churn of the {worse} plan be "
         f"if its customers had the same segment mix as the {pooled_better} plan (each segment's "
         f"{worse} churn weighted by the {pooled_better} rows' mix column)? In percent, three decimals.",
-        expected=lambda: standardised_churn(table, worse, pooled_better),
+        expected=lambda: expected,
         compare=number(abs_tol=0.0005, decimals=3, unit="percent"),
         mistakes=[
             (f"the {worse} plan's own pooled churn", lambda: float(pooled[worse]),
@@ -394,6 +414,7 @@ def _q7(accounts: pd.DataFrame) -> Exercise:
              f"weight each segment by its share of the {pooled_better} plan's customer-months (mix / 100)."),
             (f"the {pooled_better} plan's pooled churn", lambda: float(pooled[pooled_better]),
              f"keep the {worse} plan's churn rates; borrow only the {pooled_better} plan's mix."),
+            *rounding,
         ],
         hints=[
             f"In simpson, take the {worse} rows' churn_rate and the {pooled_better} rows' mix, "
@@ -447,7 +468,19 @@ def _q8(survey: pd.DataFrame) -> Exercise:
         ),
         why="the customers a resolved-only survey leaves out are the ones whose experience "
             "the score should warn about.",
+        explain=_small_sample_note(unresolved),
     )
+
+
+def _small_sample_note(answers: pd.Series) -> str:
+    """How many answers a CSAT rests on, with its exact 95 % interval."""
+    n = len(answers)
+    if n == 0:
+        return "No customer in this slice answered the CSAT question."
+    k = int((answers >= 4).sum())
+    low, high = customer.exact_interval(k, n)
+    return (f"It rests on only {n} answers ({k} of them 4 or 5): its exact 95% interval runs from "
+            f"{low:.1f}% to {high:.1f}%, so read it as a warning sign, not a precise level.")
 
 
 # ----------------------------------------------------------------------------- p1, r1, r2
