@@ -237,3 +237,8 @@ def test_q4_without_exclusions_says_so():
 
 def test_r1_prompt_matches_the_notebook():
     assert "spring" in nb06.R1.prompt and "spring" in nb06.R1.model_answer
+
+
+def test_q6_solution_prints_the_year(ex):
+    shaped = data.planted("student_terms", SEED)["shaped_cohort"]
+    assert f"gives {shaped} on this notebook's data" in ex.q6.solution_text()
