@@ -115,7 +115,7 @@ def test_q3_uses_the_catalogue_when_the_card_has_no_rate():
 
 
 def test_counts_round_trip():
-    chosen, catalogue, _, _ = build("education", 5, 0.0, n_draws=1)
+    chosen, catalogue, _, _ = build("education", 5, 0.0, n_draws=2)
     row = catalogue.set_index("key").loc["summer_melt"]
     x0, n0, x1, n1 = nb09.counts(row)
     assert 100 * x0 / n0 == pytest.approx(row["previous"]) and 100 * x1 / n1 == pytest.approx(row["current"])
@@ -182,5 +182,5 @@ def test_the_notebook_s_design_cell_is_the_default_so_q1_asks_for_a_change(secto
     default = sc.check_design(sc.default_design(sector))
     mine = sc.check_design(my_design)
     assert [(p.metric, p.counter) for p in mine.pairs] == [(p.metric, p.counter) for p in default.pairs]
-    *_, ex = build(sector, 42, 0.0, n_draws=1)
+    *_, ex = build(sector, 42, 0.0, n_draws=2)
     assert "this is the default design" in ex.q1.check(my_design).message

@@ -390,6 +390,8 @@ def test_noise_draws_are_honest_redraws():
     assert list(bands["key"]) == design.keys and bands["redraws beyond noise"].str.endswith("of 3").all()
     spec = sc.noise_chart(draws, judged).to_dict()
     assert "honest redraws" in spec["description"] and "of the ticks fall inside the band" in spec["description"]
+    with pytest.raises(sc.ParameterError, match="n_draws must be a whole number of at least 2"):
+        sc.noise_draws(design, n_draws=1)
 
 
 # ------------------------------------------------------------------ export and results record

@@ -29,7 +29,7 @@ import pandas as pd
 
 from .catalogue import METRICS, Estimate
 from .design import Design
-from .periods import check_gaming as check_gaming_value, load_periods, planted
+from .periods import ParameterError, check_gaming as check_gaming_value, load_periods, planted
 
 __all__ = [
     "NOISE_Z", "BETTER", "WORSE", "NOISE", "SMALL", "UNKNOWN",
@@ -126,7 +126,7 @@ def _check_positive(name: str, value: Any, allow_zero: bool = False) -> None:
     ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating)) and (
         value >= 0 if allow_zero else value > 0)
     if not ok:
-        raise ValueError(f"{name} must be a number {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+        raise ParameterError(f"{name} must be a number {'>= 0' if allow_zero else '> 0'}, got {value!r}")
 
 
 def assess(measured: pd.DataFrame, design: Design, noise_z: float = NOISE_Z, threshold_scale: float = 1.0) -> pd.DataFrame:
@@ -327,6 +327,8 @@ def noise_draws(design: Design, seed: int = 42, period: int = 2024, n_draws: int
     One row per draw and metric: ``draw``, ``key``, ``previous``, ``previous_n``, ``current``,
     ``current_n``, ``change``, ``se``, ``z``, ``good_z``, ``beyond_noise`` (judged with that
     draw's own standard error)."""
+    if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 2:
+        raise ParameterError(f"n_draws must be a whole number of at least 2, got {n_draws!r}")
     frames = []
     for draw in range(1, n_draws + 1):
         periods = load_periods(design.keys, seed=seed, period=period, gaming=0.0, draw=draw)
