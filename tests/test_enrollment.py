@@ -226,3 +226,17 @@ def test_full_time_cohorts_with_exclusions_over_seeds():
             without.append(seed)
             assert not named and "none of its census cohort" in q4.question, seed
     assert len(without) <= 3, without
+
+
+@pytest.mark.parametrize("seed", [42, 7, 11])
+def test_source_conversion_equals_the_notebooks_pandas(seed):
+    """Notebook 06 computes the conversion by source in view and says the helper does the same."""
+    cls = ed.pick_cohort(data.load("enrollment_funnel", seed=seed), 2024)
+    inquirers = cls[cls["inquired"] == 1]
+    by_hand = (inquirers.groupby("source", observed=True)["applied"].agg(inquiries="size", applications="sum")
+               .assign(conversion=lambda t: 100 * t["applications"] / t["inquiries"])
+               .sort_values("conversion", ascending=False).reset_index())
+    helper = ed.source_conversion(cls)
+    assert list(by_hand["source"].astype(str)) == list(helper["source"])
+    assert np.allclose(by_hand["conversion"], helper["conversion"])
+    assert (by_hand["inquiries"].to_numpy() == helper["inquiries"].to_numpy()).all()
