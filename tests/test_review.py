@@ -93,7 +93,8 @@ def fixture_course(monkeypatch):
     """The review finds the fixture course's hints as notebook 90."""
     monkeypatch.setitem(exercise_registry.EXTRA, review_course.NOTEBOOK,
                         lambda p: review_course.exercises(review_course.make_data(int(p.get("seed") or 1))))
-    exercise_registry._INFO_CACHE.clear()
+    for key in [k for k in exercise_registry._INFO_CACHE if k[0] == review_course.NOTEBOOK]:
+        del exercise_registry._INFO_CACHE[key]
 
 
 @pytest.fixture(scope="module")
