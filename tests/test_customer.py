@@ -648,10 +648,11 @@ def test_prose_of_notebooks_04_and_05_holds_over_20_seeds(seed):
     j = c.moment_churn_risk(data.load("customer_journey", seed=seed, n_customers=2000))
     assert c.strongest_moment(j) == "first_value_within_14d"
     assert j.set_index("moment").loc[c.SATISFACTION_ROW, "risk_ratio"] < j["risk_ratio"].max() / 2
-    # 05 survey: J-shaped CSAT, happier customers answer more, coaching moves only the score
+    # 05 survey: CSAT skewed to the top, each lower box with fewer answers (no bump at 1),
+    # happier customers answer more, coaching moves only the score
     s = data.load("customer_survey", seed=seed, n_customers=3000)
     dist = c.rating_distribution(s["csat"], 1, 5).set_index("score")["percent"]
-    assert dist.idxmax() == 5 and dist[1] < dist[3]
+    assert dist.is_monotonic_increasing and dist.idxmax() == 5
     rr = c.response_rate_by_satisfaction(s)["response_rate"]
     assert rr.is_monotonic_increasing
     coached = c.survey_comparison(s, "coached_by_agent")

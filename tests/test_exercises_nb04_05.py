@@ -231,3 +231,25 @@ def test_frames_are_not_modified():
     ex.self_test()
     pd.testing.assert_frame_equal(survey, before_s)
     pd.testing.assert_frame_equal(accounts, before_a)
+
+
+def test_typical_slips_get_their_own_message(ex04, ex05):
+    journey = data.load("customer_journey", seed=SEED)
+    overall = customer.moment_churn_risk(journey, include_satisfaction=False)["risk_ratio"].max()
+    fb = ex04.q3.check(round(float(overall), 2))  # the whole table's strongest risk ratio, copied
+    assert fb.status == INCORRECT and "ratio" in str(fb) and "segment" in str(fb)
+    fall = ex05.q6.expected_value()
+    fb = ex05.q6.check(-round(fall))
+    assert fb.status == INCORRECT and "positive" in str(fb)
+
+    def strict(scores):
+        s = pd.Series(scores, dtype="float64").dropna()
+        return 100 * ((s > 9).mean() - (s < 6).mean())
+
+    fb = ex05.q2.check(strict)
+    assert fb.status == INCORRECT and ">= 9 and <= 6" in str(fb)
+
+
+def test_small_slice_csat_says_how_few_answers_it_rests_on(ex05):
+    fb = ex05.q8.check(round(ex05.q8.expected_value(), 2))
+    assert fb.status == CORRECT and "rests on only" in str(fb) and "95% interval" in str(fb)

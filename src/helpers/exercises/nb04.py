@@ -253,6 +253,9 @@ def _q3(journey: pd.DataFrame) -> Exercise:
              f"filter the rows to segment == '{segment}' before grouping."),
             ("passed minus failed", lambda: float((-gaps).max()),
              "the gap is churn if failed minus churn if passed (positive when failing hurts)."),
+            ("the strongest risk ratio of all customers", lambda: float(everyone["risk_ratio"].max()),
+             f"that is a ratio, and for all customers: filter to segment == '{segment}', then take "
+             "churn if failed minus churn if passed, in points."),
             ("the largest risk ratio", lambda: float(ratios["risk_ratio"].max()),
              "the question asks for a difference in percentage points (failed minus passed), "
              "not a ratio (failed divided by passed)."),

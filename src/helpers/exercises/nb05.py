@@ -119,6 +119,11 @@ def _nps_detractors_to_7(scores: pd.Series) -> float:
     return 100 * float((s >= 9).mean() - (s <= 7).mean())
 
 
+def _nps_strict(scores: pd.Series) -> float:
+    s = pd.Series(scores, dtype="float64").dropna()
+    return 100 * float((s > 9).mean() - (s < 6).mean())
+
+
 def _nps_missing_counted(scores: pd.Series) -> float:
     s = pd.Series(scores, dtype="float64")
     return 100 * float((s >= 9).sum() - (s <= 6).sum()) / len(s)
@@ -154,6 +159,8 @@ def _q2(respondents: pd.DataFrame) -> CodeExercise:
         mistakes=[
             ("promoters counted from 8", _nps_from_8, "promoters answer 9 or 10; 7 and 8 are passives."),
             ("detractors counted up to 7", _nps_detractors_to_7, "detractors answer 0 to 6; 7 is a passive."),
+            ("strict comparisons (> 9, < 6)", _nps_strict,
+             "a 9 is a promoter and a 6 a detractor: use >= 9 and <= 6."),
             ("missing answers in the denominator", _nps_missing_counted,
              "a customer who did not answer is not a passive: drop missing answers first."),
             ("a fraction instead of points", _nps_fraction, "NPS runs from -100 to 100: multiply by 100."),
