@@ -111,6 +111,9 @@ def _q1(funnel: pd.DataFrame, funnel_year: int, year_q1: int) -> Exercise:
          "yield is a share of the admitted students, not of everyone who applied."),
         ("the admit rate", lambda: float(t["admit_rate"]),
          "the admit rate is admitted / applied; yield is the next step, enrolled / admitted."),
+        ("enrolled / depositors (the share of depositors who turned up)",
+         lambda: 100.0 * float(t["enrolled_census"]) / float(t["deposited"]),
+         "that is 100 minus the summer melt; yield divides by every admitted student, deposit or not."),
         ("enrolled / prospects", lambda: float(t["enrolled_pct_of_prospects"]),
          "yield starts from the admitted students, not from every prospect."),
         (f"the yield of the {funnel_year} class", lambda: float(shown["yield_rate"]),
@@ -162,6 +165,9 @@ def _q2(funnel: pd.DataFrame, funnel_year: int) -> Exercise:
          "the base of melt is the students who paid a deposit, not everyone admitted."),
         ("the melt of all depositors", lambda: 100.0 * float((dep["enrolled_census"] == 0).sum()) / len(dep),
          "keep only the Pell depositors (pell == 1)."),
+        ("melted Pell depositors / all depositors",
+         lambda: 100.0 * float((pell["enrolled_census"] == 0).sum()) / len(dep),
+         "that is the Pell melters' share of every depositor; divide by the Pell depositors only."),
     ])
     return Exercise(
         "q2",
