@@ -409,3 +409,18 @@ def test_every_committed_lesson_reads_with_its_hints(tmp_path, capsys):
     assert {r["status"] for r in rows} <= {"correct", "incorrect", "not attempted"}
     page = (tmp_path / "out" / "class.html").read_text(encoding="utf-8")
     assert "Hints not shown" not in page and "no hint text available" not in page
+
+
+@pytest.mark.slow
+def test_rerun_that_fails_before_any_check_is_one_line(klass, tmp_path, capsys):
+    nb = json.loads((klass / "Bob Smith" / "week 1" / "review_fixture.ipynb").read_text(encoding="utf-8"))
+    setup = next(c for c in nb["cells"] if "review_course.make_data" in "".join(c["source"]))
+    setup["source"] = 'raise RuntimeError("the data would not load")'
+    (tmp_path / "subs" / "Bob Smith").mkdir(parents=True)
+    (tmp_path / "subs" / "Bob Smith" / "review_fixture.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    shutil.copytree(klass / "Amara Okafor", tmp_path / "subs" / "Amara Okafor")
+    code = batch.main(["review", str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--rerun", "--quiet",
+                       "--workers", "2", "--timeout", "120"])
+    assert code == 0
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("could not read")]
+    assert len(err) == 1 and "Bob Smith" in err[0] and "RuntimeError: the data would not load" in err[0], err

@@ -57,6 +57,29 @@ def hints_for(submissions: Sequence[Submission]) -> tuple[dict[str, dict[str, Ex
     return infos, notes
 
 
+def _first_error(nb_file: Path) -> str:
+    """``cell 3: RuntimeError: ...`` for the first cell of a re-run notebook
+    that raised (papermill names the last one), or empty."""
+    try:
+        nb = json.loads(nb_file.read_text(encoding="utf-8"))
+        for i, cell in enumerate(nb.get("cells", [])):
+            for out in cell.get("outputs") or []:
+                if out.get("output_type") == "error":
+                    value = str(out.get("evalue") or "").strip().splitlines()
+                    return f"cell {i}: {out.get('ename', 'Error')}" + (f": {value[0][:160]}" if value else "")
+    except (OSError, ValueError, AttributeError):
+        pass
+    return ""
+
+
+class RerunInterrupted(Exception):
+    """Ctrl-C, SIGTERM or SIGHUP during ``--rerun``: nothing of the review is written."""
+
+    def __init__(self, exit_code: int):
+        super().__init__(exit_code)
+        self.exit_code = exit_code
+
+
 def _rerun(read: ClassRead, root: Path, out_dir: Path, *, workers: int | None, timeout: int,
            scheduler: str | None, progress: bool) -> ClassRead:
     """Execute again every notebook of the class (the newest copy of each
@@ -124,6 +147,8 @@ def _rerun(read: ClassRead, root: Path, out_dir: Path, *, workers: int | None, t
                 for line in exc.problems:
                     print(f"error: {line}", file=sys.stderr)
                 raise
+            if result.interrupted:
+                raise RerunInterrupted(result.exit_code)
             for rec in result.records:
                 path, person = origin[rec.name]
                 nb_file = out_dir / "rerun" / rec.folder / Path(rec.notebook).name
@@ -133,7 +158,8 @@ def _rerun(read: ClassRead, root: Path, out_dir: Path, *, workers: int | None, t
                     continue
                 item = read_submission(nb_file, person)
                 if isinstance(item, Unreadable):
-                    keep.append(replace(item, path=path))
+                    why = _first_error(nb_file) or error_text(rec.error) or item.reason
+                    keep.append(replace(item, path=path, reason=f"the re-run recorded no check: {why}"))
                     continue
                 if rec.status != "ok" and (rec.error or {}).get("exception") == "timeout":
                     print(f"note: re-run of {path.relative_to(root)} stopped ({error_text(rec.error)}); "
@@ -225,6 +251,10 @@ def command(args: argparse.Namespace) -> int:
                       progress=args.rerun and not args.quiet, own_data=args.own_data)
     except ConfigError:
         return 2
+    except RerunInterrupted as exc:
+        print(f"interrupted: the re-run stopped; nothing of the review was written (finished re-runs are in "
+              f"{out_dir / 'rerun'})", file=sys.stderr)
+        return exc.exit_code
     if not read.submissions:
         print(f"no submission read in {root} ({read.files_seen} files, {len(read.unreadable)} not readable); "
               "nothing written", file=sys.stderr)
