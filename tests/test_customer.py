@@ -658,6 +658,9 @@ def test_prose_of_notebooks_04_and_05_holds_over_20_seeds(seed):
     coached = c.survey_comparison(s, "coached_by_agent")
     assert coached.loc[1, "nps"] > coached.loc[0, "nps"] + 20
     assert abs(coached.loc[1, "true_satisfaction"] - coached.loc[0, "true_satisfaction"]) < 1.0
+    scenarios = c.survey_scenarios(s)  # "a resolved-only survey: the score rises"
+    assert (scenarios.loc["only resolved cases", ["nps", "csat_top2"]]
+            > scenarios.loc["all respondents", ["nps", "csat_top2"]]).all()
     noise = c.nps_noise_table(s.loc[s["responded"] == 1, "nps"], sizes=(50,))
     assert noise["half_width_95"].iloc[0] > 8  # "a drop of 8 points from 50 answers is within chance"
     # 05 accounts: the segment matters more than the plan; the plan better pooled sits in low-churn segments
