@@ -293,6 +293,11 @@ def test_names_from_folders_and_lms_file_names(tmp_path):
     assert review_read.participant_name(root / f"{lms}.ipynb", root, "folder") == "Amara Okafor", "file directly inside"
     assert review_read.name_from_file("05_customer_metrics - Ольга Иванова") == "Ольга Иванова"
     assert review_read.name_from_file("okaforamara_123_456_05_customer_metrics (1)") == "okaforamara"
+    assert review_read.name_from_file("okaforamara_LATE_123_456_05_customer_metrics") == "okaforamara"
+    assert review_read.name_from_file("Plateau Latecia_05_customer_metrics") == "Plateau Latecia"
+    moodle = root / "Amara Okafor_81234_assignsubmission_file_" / "05_customer_metrics.ipynb"
+    assert review_read.participant_name(moodle, root, "folder") == "Amara Okafor"
+    assert review_read.participant_name(root / "Student 12" / "x.ipynb", root, "folder") == "Student 12"
 
 
 def test_last_record_of_an_exercise_wins_and_other_kinds_are_left_out(tmp_path):

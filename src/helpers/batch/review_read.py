@@ -87,7 +87,10 @@ def sort_exercises(names: Any) -> list[str]:
 # whose submission
 # --------------------------------------------------------------------------
 
-_LMS_NOISE = re.compile(r"assignsubmission_?file|onlinetext|submission|late", re.I)
+_LMS_NOISE = re.compile(r"(?<![^\W_])(?:assignsubmission_?file|assignsubmission_?onlinetext|onlinetext|late)(?![^\W_])",
+                        re.I)
+#: Moodle's "download all submissions" folders: ``Amara Okafor_81234_assignsubmission_file_``.
+_MOODLE_FOLDER = re.compile(r"_\d+_assignsubmission_(?:file|onlinetext)_?$", re.I)
 
 
 def _tidy(text: str) -> str:
@@ -123,12 +126,14 @@ def participant_name(path: Path, root: Path, name_from: str = "folder") -> str:
 
     ``folder`` (the default): the name of the folder directly inside
     SUBMISSIONS that holds the file (``class/Amara Okafor/week2/05.ipynb``
-    -> ``Amara Okafor``); a file lying directly in SUBMISSIONS falls back to
-    the ``file`` rule. ``file``: :func:`name_from_file` of the file name.
+    -> ``Amara Okafor``), without the suffix Moodle adds to its download
+    folders (``Amara Okafor_81234_assignsubmission_file_``); a file lying
+    directly in SUBMISSIONS falls back to the ``file`` rule. ``file``: :func:`name_from_file` of the file name.
     """
     rel = path.relative_to(root)
     if name_from == "folder" and len(rel.parts) > 1:
-        return unicodedata.normalize("NFC", rel.parts[0]).strip() or rel.parts[0]
+        folder = _MOODLE_FOLDER.sub("", unicodedata.normalize("NFC", rel.parts[0])).strip()
+        return folder or rel.parts[0]
     return name_from_file(path.stem)
 
 
