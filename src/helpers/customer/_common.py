@@ -16,7 +16,7 @@ JOURNEY_MOMENTS: tuple[str, ...] = (
     "admin_trained",
     "renewal_review_held",
 )
-#: Name of the extra row of :func:`moment_churn_lift` that treats a satisfied onboarding
+#: Name of the extra row of :func:`moment_churn_risk` that treats a satisfied onboarding
 #: survey (CSAT 4-5) as if it were a moment of truth.
 SATISFACTION_ROW = "satisfied_with_onboarding (CSAT 4-5)"
 
