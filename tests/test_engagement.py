@@ -60,7 +60,15 @@ def test_early_warning_chart_names_the_strictest_threshold_count(seeded):
     t = ed.early_warning_tradeoff(lms, 4)
     s = ed.early_warning_summary(ed.early_warning(lms, 4, 3))
     desc = ed.early_warning_chart(s, t, 3, 4).to_dict()["description"]
-    assert f"rests on {int(t['flagged'].iloc[0])} flagged students" in desc
+    n = int(t["flagged"].iloc[0])
+    expected = ("no student is flagged" if n == 0 else f"rests on {n} flagged student{'' if n == 1 else 's'}.")
+    assert expected in desc
+    # the wording follows the count: none, one, several
+    for count, words in ((0, "no student is flagged, so it has no precision"), (1, "rests on 1 flagged student."),
+                         (7, "rests on 7 flagged students.")):
+        fake = t.copy()
+        fake.loc[fake.index[0], "flagged"] = count
+        assert words in ed.early_warning_chart(s, fake, 3, 4).to_dict()["description"], count
     assert f"base rate {s['base_rate']:.0f}%" in desc
     spec = ed.early_warning_view(lms)(5, 2)
     assert spec["datasets"]["mark"][0]["base"] == pytest.approx(

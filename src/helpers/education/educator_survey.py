@@ -406,7 +406,7 @@ def _school_parts(table: pd.DataFrame, scale: str, what: str = "the overall mean
     desc = (f"Mean {SCALE_LABELS.get(scale, scale)} score (1-4) of {len(table)} schools with {kind}, sorted{note}{sizes}; overall mean "
             f"{overall:.2f}. {int(counts.get('above', 0))} schools are clearly above, {int(counts.get('below', 0))} clearly below, "
             f"{int(counts.get('cannot tell', 0))} cannot be told apart from {what}.")
-    ref = pd.DataFrame({"value": [overall], "label": [f"overall {overall:.2f}"]})
+    ref = pd.DataFrame({"value": [overall], "label": [f"dashed line: overall mean {overall:.2f}"]})
     return drawn, ref, desc
 
 
@@ -414,13 +414,16 @@ def _school_layers(schools: Any, ref: Any, width: int, height: int, title: str =
     colors = alt.Scale(domain=["below", "cannot tell", "above"], range=[charts.PALETTE[5], "#999999", charts.PALETTE[0]])
     x = alt.X("rank:O", title=None, axis=alt.Axis(labels=False, ticks=False))
     base = alt.Chart(schools).encode(x=x)
-    bars = base.mark_rule(strokeWidth=2).encode(
-        y=alt.Y("low:Q", title="mean score (1 low - 4 high)", scale=alt.Scale(zero=False)), y2="high:Q",
+    # the whole 1-4 answer scale, so that gaps between schools are not magnified; an interval
+    # wider than the scale (very few respondents) is clipped at its ends
+    bars = base.mark_rule(strokeWidth=2, clip=True).encode(
+        y=alt.Y("low:Q", title="mean score (1 low - 4 high)", scale=alt.Scale(domain=[1, 4])), y2="high:Q",
         color=alt.Color("position:N", scale=colors, title="vs overall mean"))
     tooltip = ["school_id:N", "n:Q", alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("low:Q", format=".2f"), alt.Tooltip("high:Q", format=".2f")]
     pts = base.mark_point(filled=True, size=30).encode(y="mean:Q", color=alt.Color("position:N", scale=colors), tooltip=tooltip)
     rule = alt.Chart(ref).mark_rule(strokeDash=[6, 4], color="#444").encode(y="value:Q")
-    text = alt.Chart(ref).mark_text(align="left", x=4, dy=-6, color="#444").encode(y="value:Q", text="label:N")
+    # top left: the lowest schools are drawn there, so no interval reaches that corner
+    text = alt.Chart(ref).mark_text(align="left", x=4, y=8, color="#444").encode(text="label:N")
     top = alt.layer(bars, pts, rule, text).properties(title=title, width=width, height=height)
     counts = alt.Chart(schools).mark_bar(color="#999999").encode(
         x=alt.X("rank:O", title="schools, sorted by mean", axis=alt.Axis(labels=False, ticks=False)),
@@ -470,8 +473,8 @@ def similar_schools_chart(table: pd.DataFrame, *, scale: str = "school", width: 
             f"below and {int(counts.get('cannot tell', 0))} cannot be told apart.")
     colors = alt.Scale(domain=["below", "cannot tell", "above"], range=[charts.PALETTE[5], "#999999", charts.PALETTE[0]])
     base = alt.Chart(drawn).encode(x=alt.X("low_income_pct:Q", title="low-income students (%)", scale=alt.Scale(zero=False)))
-    rules = base.mark_rule(strokeWidth=2, opacity=0.7).encode(
-        y=alt.Y("low:Q", title="mean score (1 low - 4 high)", scale=alt.Scale(zero=False)), y2="high:Q",
+    rules = base.mark_rule(strokeWidth=2, opacity=0.7, clip=True).encode(
+        y=alt.Y("low:Q", title="mean score (1 low - 4 high)", scale=alt.Scale(domain=[1, 4])), y2="high:Q",
         color=alt.Color("position:N", scale=colors, title="vs similar schools"))
     pts = base.mark_point(filled=True, size=30).encode(
         y="mean:Q", color=alt.Color("position:N", scale=colors),
@@ -538,9 +541,15 @@ def ecological_chart(schools: pd.DataFrame, *, scale_label: str = "mean satisfac
                      width: int = 380, height: int = 260) -> alt.Chart:
     """One point per school: satisfaction against the mean class score, coloured by low-income share."""
     r = correlation(schools["satisfaction"], schools["class_mean_score"])
+    r_sat = correlation(schools["low_income_pct"], schools["satisfaction"])
+    r_out = correlation(schools["low_income_pct"], schools["class_mean_score"])
     drawn, note = _thin(schools.sort_values("satisfaction", kind="stable"), 2 * MAX_SCHOOLS_DRAWN)
     desc = (f"Scatter of {len(schools)} schools{note}: mean teacher satisfaction (x) against mean class score (y), coloured by the "
-            f"share of low-income students; school-level correlation {r:.2f}. Schools with more low-income students sit lower on both.")
+            f"share of low-income students; school-level correlation {r:.2f}. The low-income share correlates {r_sat:.2f} with "
+            f"satisfaction and {r_out:.2f} with the class score.")
+    title = ("Schools: satisfaction and scores move together" if r >= 0.3 else
+             "Schools: satisfaction and scores move in opposite directions" if r <= -0.3 else
+             "Schools: satisfaction and scores barely move together")
     return (
         alt.Chart(drawn)
         .mark_circle(size=60, opacity=0.85)
@@ -550,5 +559,5 @@ def ecological_chart(schools: pd.DataFrame, *, scale_label: str = "mean satisfac
             color=alt.Color("low_income_pct:Q", title="low-income %", scale=alt.Scale(scheme=charts.SEQUENTIAL)),  # type: ignore[arg-type]
             tooltip=["school_id", alt.Tooltip("satisfaction:Q", format=".2f"), alt.Tooltip("class_mean_score:Q", format=".1f"), "low_income_pct"],
         )
-        .properties(title="Schools: satisfaction and scores move together", description=desc, width=width, height=height)
+        .properties(title=title, description=desc, width=width, height=height)
     )

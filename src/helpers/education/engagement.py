@@ -179,7 +179,9 @@ def activity_histogram_chart(hist: pd.DataFrame, summary: Mapping[str, float], *
             f"90th percentile {summary['p90']:.0f}. The last bar also counts the {above} students above {top:.0f}.")
     bars = alt.Chart(hist).mark_bar(color=charts.PALETTE[4]).encode(
         x=alt.X("bin_start:Q", title=f"{what} (last bar: {float(last['bin_start']):.0f} and more)", bin="binned"),
-        x2="bin_end:Q", y=alt.Y("students:Q", title="students"),
+        x2="bin_end:Q",
+        # head-room above the tallest bar so that the median and mean labels never sit on a bar
+        y=alt.Y("students:Q", title="students", scale=alt.Scale(domain=[0, max(1.0, float(hist["students"].max()) * 1.2)])),
         tooltip=["bin_start", "bin_end", "students", alt.Tooltip("above:Q", title="of them above the bar's end")],
     )
     marks = pd.DataFrame({"value": [summary["median"], summary["mean"]], "label": [f"median {summary['median']:.0f}", f"mean {summary['mean']:.0f}"]})
@@ -336,7 +338,8 @@ def early_warning_summary(ew: pd.DataFrame) -> dict[str, float]:
     withdrawals that were flagged; ``lift`` = precision / base rate (how many times the
     average student's risk a flagged student has); ``risk_ratio`` = rate_flagged /
     rate_not_flagged (:func:`metrics.relative_lift`; flagged against the *unflagged*, so
-    always larger than the lift); ``flag_share`` - percent flagged; the counts
+    larger than the lift whenever flagged students withdraw more often than the average
+    student); ``flag_share`` - percent flagged; the counts
     ``students``, ``flagged`` and ``withdrew_later``. Rates of an empty group are NaN.
     """
     return _ew_summary(ew["flagged"].to_numpy(), ew["withdrew_later"].to_numpy())
@@ -367,12 +370,14 @@ def _ew_parts(summary: Mapping[str, float], tradeoff: pd.DataFrame, min_active_w
         return "n/a" if v != v else f"{v:.0f}%"
 
     first = tradeoff.iloc[0]
-    k = int(first["min_active_weeks"])
+    k, nf = int(first["min_active_weeks"]), int(first["flagged"])
+    rests = ("no student is flagged, so it has no precision" if nf == 0 else
+             f"the precision rests on {nf} flagged student{'' if nf == 1 else 's'}")
     desc = (f"Early warning from the first {window} weeks, flag = active in fewer than {min_active_weeks} of them. "
             f"{pct(summary['flag_share'])} of students flagged; {pct(summary['rate_flagged'])} of flagged students withdrew later "
             f"versus {pct(summary['rate_not_flagged'])} of the others (base rate {pct(summary['base_rate'])}, dashed line); the flag "
             f"catches {pct(summary['recall'])} of later withdrawals. At the strictest threshold (fewer than {k} active "
-            f"week{'' if k == 1 else 's'}) the precision rests on {int(first['flagged'])} flagged students.")
+            f"week{'' if k == 1 else 's'}) {rests}.")
     return bars, long, mark, desc
 
 
@@ -447,7 +452,8 @@ def engagement_outcome(per_student: pd.DataFrame, groups: int = 5, column: str =
 
 def engagement_outcome_chart(table: pd.DataFrame, *, width: int = 380, height: int = 200) -> alt.Chart:
     """Bars: pass rate per engagement group."""
-    t = table.assign(label=table["group"].astype(str) + ": " + table["low"].round(0).astype(int).astype(str) + "-" + table["high"].round(0).astype(int).astype(str))
+    # one decimal: whole numbers would print overlapping ranges such as 8-15 and 15-26
+    t = table.assign(label=[f"{g}: {lo:.1f}-{hi:.1f}" for g, lo, hi in zip(table["group"], table["low"], table["high"])])
     desc = "Pass rate by engagement group (clicks per enrolled week, lowest to highest): " + "; ".join(
         f"{lab} {p:.0f}%" for lab, p in zip(t["label"], t["pass_rate"]))
     return charts.bar_chart(t, "label:N", "pass_rate:Q", title="More active students pass more often (a correlation)",
