@@ -269,6 +269,7 @@ def exercises(run: TeamRun, contacts: pd.DataFrame, sweep: pd.DataFrame, *, pres
     p = run.periods
     before = p[~p["target_on"]] if (~p["target_on"]).any() else p.head(1)
     after = p[p["target_on"]].tail(window)
+    window = len(after)  # fewer when the run has fewer weeks with the target
 
     def fall(column: str) -> float:
         return float(before[column].mean() - after[column].mean())
