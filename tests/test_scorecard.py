@@ -57,6 +57,19 @@ def test_rate_and_ratio_standard_errors_by_hand():
     assert math.isnan(cat._rate(np.array([], dtype=bool)).value)
 
 
+def test_paired_change_se_does_not_count_what_a_customer_keeps_as_noise():
+    year = pd.DataFrame({"customer_id": ["a", "b"], "revenue": [100.0, 100.0], "cost_to_serve": [40.0, 60.0]})
+    m = sc.METRICS["gross_margin"]
+    assert m.estimate(year).se > 0  # customers differ: one year's margin is uncertain
+    assert m.change_se(year, year.copy()) == pytest.approx(0.0)  # the same customers, the same margins
+    later = year.assign(cost_to_serve=[40.0, 80.0])  # b costs 20 more: the change is b's alone
+    assert m.change_se(year, later) > 0
+    design = sc.Design("gm", "business", (sc.Pair("north star", "gross_margin", "", ""),))
+    judged = sc.judge(sc.measure(design, {"customer_accounts": (year, later)})).iloc[0]
+    assert judged["se"] == pytest.approx(m.change_se(year, later))
+    assert judged["change"] == pytest.approx(-10.0)
+
+
 def test_catalogue_metrics_by_hand():
     survey = pd.DataFrame({"responded": [1, 1, 1, 1, 0], "nps": pd.array([10, 9, 3, 7, None], dtype="Int64"),
                            "churned_next_quarter": [1, 0, 0, 0, 0]})

@@ -59,7 +59,9 @@ def measure(design: Design | list[str], periods: Periods) -> pd.DataFrame:
 
     One row per metric: ``key``, ``label``, ``unit``, ``higher_is_better``, ``dataset``,
     ``previous``, ``previous_se``, ``previous_n``, ``current``, ``current_se``,
-    ``current_n``, ``threshold`` (the practical threshold) and ``definition``.
+    ``current_n``, ``change_se`` (the paired standard error of the change for metrics whose
+    units are the same in both periods, else NaN), ``threshold`` (the practical threshold)
+    and ``definition``.
     """
     rows = []
     keys = design.keys if isinstance(design, Design) else list(design)
@@ -67,10 +69,13 @@ def measure(design: Design | list[str], periods: Periods) -> pd.DataFrame:
         m = METRICS[key]
         prev_frame, cur_frame = periods[m.dataset]
         prev, cur = estimate(key, prev_frame), estimate(key, cur_frame)
+        paired = float("nan")
+        if m.change_se is not None and len(prev_frame) and len(cur_frame):
+            paired = float(m.change_se(prev_frame, cur_frame))
         rows.append({
             "key": key, "label": m.label, "unit": m.unit, "higher_is_better": m.higher_is_better,
             "dataset": m.dataset, "previous": prev.value, "previous_se": prev.se, "previous_n": prev.n,
-            "current": cur.value, "current_se": cur.se, "current_n": cur.n,
+            "current": cur.value, "current_se": cur.se, "current_n": cur.n, "change_se": paired,
             "threshold": design.threshold(key) if isinstance(design, Design) else m.practical,
             "definition": m.definition,
         })
@@ -96,7 +101,8 @@ def _verdict(change: float, se: float, good: bool, threshold: float, noise_z: fl
 def judge(measured: pd.DataFrame, noise_z: float = NOISE_Z, threshold_scale: float = 1.0) -> pd.DataFrame:
     """``measured`` with each metric's change judged against its noise.
 
-    Adds ``change``, ``se``, ``z`` (change / se), ``good_z`` (z signed so that positive is
+    Adds ``change``, ``se`` (``change_se`` when given, else ``sqrt(previous_se**2 +
+    current_se**2)``), ``z`` (change / se), ``good_z`` (z signed so that positive is
     better), ``beyond_noise``, ``beyond_threshold`` and ``verdict``. ``threshold_scale``
     multiplies every practical threshold (the widget's slider)."""
     _check_positive("noise_z", noise_z)
@@ -105,6 +111,9 @@ def judge(measured: pd.DataFrame, noise_z: float = NOISE_Z, threshold_scale: flo
     changes, ses, zs, verdicts = [], [], [], []
     for r in measured.itertuples(index=False):
         change, se = change_and_se(r.previous, r.previous_se, r.current, r.current_se)
+        paired = getattr(r, "change_se", float("nan"))
+        if paired == paired:  # not NaN: the same units in both periods
+            se = float(paired)
         z, verdict = _verdict(change, se, bool(r.higher_is_better), float(r.threshold) * threshold_scale, noise_z)
         changes.append(change)
         ses.append(se)

@@ -61,6 +61,9 @@ class Metric:
     definition: str
     noise: str
     practical: float  # default practical threshold, in the unit of a change (pp, points, ...)
+    #: the standard error of a change when both periods hold the same units (paired); None:
+    #: the two periods are independent samples and their standard errors add in squares
+    change_se: Callable[[pd.DataFrame, pd.DataFrame], float] | None = None
 
     @property
     def change_unit(self) -> str:
@@ -245,6 +248,32 @@ def _gross_margin(accounts: pd.DataFrame) -> Estimate:
     return _ratio(revenue - cost, revenue, accounts["customer_id"].to_numpy(), 100.0)
 
 
+def _paired_ratio_change_se(num0: np.ndarray, den0: np.ndarray, id0: np.ndarray,
+                            num1: np.ndarray, den1: np.ndarray, id1: np.ndarray, scale: float = 1.0) -> float:
+    """Standard error of ``R1 - R0`` (ratios of sums) when the same clusters appear in both
+    periods: each cluster's linearised residuals of the two periods are differenced, so what
+    a customer keeps from one year to the next is not counted as noise."""
+    d0, d1 = float(np.sum(den0)), float(np.sum(den1))
+    if d0 == 0 or d1 == 0:
+        return float("nan")
+    r0, r1 = float(np.sum(num0)) / d0, float(np.sum(num1)) / d1
+    e0 = pd.Series((np.asarray(num0) - r0 * np.asarray(den0)) / d0).groupby(pd.Series(id0).to_numpy()).sum()
+    e1 = pd.Series((np.asarray(num1) - r1 * np.asarray(den1)) / d1).groupby(pd.Series(id1).to_numpy()).sum()
+    diff = e1.sub(e0, fill_value=0.0).to_numpy()
+    k = diff.size
+    if k < 2:
+        return float("nan")
+    return scale * math.sqrt(k / (k - 1) * float((diff ** 2).sum()))
+
+
+def _gross_margin_change_se(previous: pd.DataFrame, current: pd.DataFrame) -> float:
+    def parts(f: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        revenue = f["revenue"].to_numpy(dtype="float64")
+        return revenue - f["cost_to_serve"].to_numpy(dtype="float64"), revenue, f["customer_id"].astype(str).to_numpy()
+
+    return _paired_ratio_change_se(*parts(previous), *parts(current), scale=100.0)
+
+
 def _new_customers(accounts: pd.DataFrame) -> Estimate:
     k = int(_b(accounts, "new_this_month").sum())
     return Estimate(float(k), math.sqrt(k), k)
@@ -336,7 +365,8 @@ METRICS: dict[str, Metric] = {m.key: m for m in [
        _BIN + " over the customers at the start", 2.0),
     _M("gross_margin", "Gross margin", "business", "%", True, "customer_accounts", _gross_margin,
        "(revenue - cost to serve) / revenue of the year",
-       "cluster-robust standard error, months grouped by customer", 1.0),
+       "cluster-robust standard error, months grouped by customer; a change pairs each customer's two years",
+       1.0, _gross_margin_change_se),
     _M("new_customers", "New customers", "business", "count", True, "customer_accounts", _new_customers,
        "customers acquired during the year", "Poisson: the square root of the count", 20.0),
     _M("cac", "Acquisition cost per new customer", "business", "$", False, "customer_accounts", _cac,
