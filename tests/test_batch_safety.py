@@ -316,3 +316,19 @@ def test_a_batch_killed_at_random_points_leaves_nothing_half_written(tmp_path):
             assert run_cli(folder / "batch.yml", "--out", out, "--only-failed") == 0
             check_complete(out)
             assert [r["status"] for r in read_summary(out)] == ["ok"] * 3
+
+
+def test_a_second_signal_does_not_cut_the_clean_up_short():
+    from helpers.batch import runner
+
+    with pytest.raises(batch.BatchInterrupted):
+        with runner._signals_as_interrupt():
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(5)
+            finally:  # the clean-up: a second signal arrives and is ignored
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.2)
+    with runner._signals_as_interrupt(ignore=True):
+        os.kill(os.getpid(), signal.SIGHUP)
+        time.sleep(0.2)

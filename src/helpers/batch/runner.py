@@ -137,10 +137,13 @@ class BatchInterrupted(KeyboardInterrupt):
 
 
 @contextlib.contextmanager
-def _signals_as_interrupt():
+def _signals_as_interrupt(ignore: bool = False):
     """While a batch runs, SIGTERM and SIGHUP (``kill``, a closed SSH
     session) stop it the way Ctrl-C does: workers stopped, temporary files
-    removed, unfinished runs marked "not run". Only in the main thread."""
+    removed, unfinished runs marked "not run". The first signal interrupts;
+    later ones are ignored until the clean-up is done. Only in the main
+    thread. With ``ignore``, these signals are ignored instead (for the
+    clean-up after an interruption)."""
     import signal
     import threading
 
@@ -148,7 +151,12 @@ def _signals_as_interrupt():
         yield
         return
 
+    stopping: list[int] = []
+
     def handler(signum: int, frame: Any) -> None:
+        if stopping or ignore:  # a second Ctrl-C must not cut the clean-up short
+            return
+        stopping.append(signum)
         raise BatchInterrupted(signum)
 
     saved = {}
@@ -520,8 +528,11 @@ def _execute(runs, records, todo, previous, out_dir, result, write_lists, *, cli
 
         result.interrupted = True
         result.signal = getattr(exc, "signum", signal.SIGINT)
-        with _signals_as_interrupt():  # a second signal must not cut the clean-up short
+        with _signals_as_interrupt(ignore=True):  # a signal now must not cut the clean-up short
             for rec in todo:
+                on_disk = _load_previous(out_dir / rec.folder) or {}
+                if rec.status != STATUS_PENDING and on_disk.get("status") == STATUS_WRITING:
+                    rec.status = STATUS_PENDING  # stopped while its files were being written
                 if rec.status == STATUS_PENDING:
                     prev = previous.get(rec.name)
                     if _same(prev, rec) and prev is not None and prev.get("status") in (STATUS_OK, STATUS_FAILED):
