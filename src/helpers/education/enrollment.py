@@ -728,7 +728,7 @@ def shaping_chart(table: pd.DataFrame, *, width: int = 180, height: int = 180) -
         .mark_bar()
         .encode(
             x=alt.X("cohort_year:O", title="cohort", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("percent:Q", title=None),
+            y=alt.Y("percent:Q", title="percent"),
             color=alt.Color("cohort_year:O", legend=None),
             facet=alt.Facet("metric:N", columns=4, title=None, sort=list(cols.values())),
             tooltip=["cohort_year", "metric", alt.Tooltip("percent:Q", format=".1f")],
