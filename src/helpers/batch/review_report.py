@@ -82,7 +82,7 @@ def class_stats(submissions: Sequence[Submission]) -> dict[str, NotebookStats]:
             if sub.notebook != nn:
                 continue
             nb.participants += 1
-            for ex in nb.exercises:
+            for ex in sub.exercises:  # a participant's own version of the notebook may have fewer
                 status, mistake = sub.status(ex)
                 nb.exercises[ex].counts[status] += 1
                 if mistake:
@@ -168,7 +168,7 @@ def teach_again(stats: Mapping[str, NotebookStats]) -> list[tuple[int, str, str,
     for nn, nb in stats.items():
         for ex, es in nb.exercises.items():
             for label, n in es.mistakes.items():
-                items.append((n, nn, ex, label, nb.participants))
+                items.append((n, nn, ex, label, sum(es.counts.values())))
     items.sort(key=lambda t: (-t[0], t[1], _num(t[2]), t[3]))
     return items[:TEACH_AGAIN]
 
@@ -240,7 +240,7 @@ def class_page(read: ClassRead, infos: Infos, notes: Mapping[str, str], *, mode:
             info = infos.get(nn, {}).get(ex)
             cells = "".join(
                 f'<td class="num">{es.counts.get(s, 0)}'
-                + ("" if small else f" ({_pct(es.counts.get(s, 0), nb.participants)})") + "</td>"
+                + ("" if small else f" ({_pct(es.counts.get(s, 0), sum(es.counts.values()))})") + "</td>"
                 for s in STATUSES
             )
             mistakes = "".join(f"<li>{esc(label)}: {n}</li>" for label, n in
@@ -251,7 +251,7 @@ def class_page(read: ClassRead, infos: Infos, notes: Mapping[str, str], *, mode:
             question = f"<br><small>{_question(info)}</small>" if _question(info) else ""
             body.append(
                 f'<tr id="{_anchor(nn, ex)}"><td><strong>{esc(ex)}</strong>{question}</td>{cells}'
-                + ("" if small else f"<td>{_bar(es.counts, nb.participants)}</td>")
+                + ("" if small else f"<td>{_bar(es.counts, sum(es.counts.values()))}</td>")
                 + "<td>" + (f'<ul class="mistakes">{mistakes}</ul>' if mistakes else "") + "</td></tr>"
             )
         body.append("</tbody></table></div>")
