@@ -35,7 +35,7 @@ from typing import Any, Callable, Sequence
 
 from .common import CELL_TIMEOUT
 from .exercise_registry import ExerciseInfo, exercise_info
-from .review_read import NAME_FROM, ClassRead, Submission, Unreadable, read_class, read_submission
+from .review_read import NAME_FROM, ClassRead, Submission, Unreadable, read_class, read_submission, saved_parameters
 from .review_report import CLASS_FILE, CSV_FILE, FEEDBACK_DIR, unreadable_line, write_pages
 
 #: Seconds a cell may take when a submission is re-run (a lesson cell needs a few).
@@ -121,8 +121,6 @@ def _rerun(read: ClassRead, root: Path, out_dir: Path, *, workers: int | None, t
             copy = Path(tmp) / f"{i:04d}" / path.name
             copy.parent.mkdir(parents=True)
             nbformat.write(nb, str(copy))
-            from .review_read import saved_parameters
-
             declared = notebook_parameters(copy)
             injected = {k: v for k, v in saved_parameters(json.loads(copy.read_text(encoding="utf-8"))).items()
                         if k in declared and v is not None and v != declared[k].default}
