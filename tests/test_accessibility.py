@@ -192,10 +192,15 @@ def test_index_fits_the_window_with_many_figures_and_parameters(browser, tmp_pat
             result={f"metric_with_a_long_name_{k}": 12.3456 * k for k in range(25)} | {"flagged": "retention; access; yield"},
         )
         records.append(rec)
-    batch.write_index(tmp_path, records, "Capstone")
+    earlier = [batch.RunRecord(name="Amara Okafor", folder="Amara-Okafor", notebook="notebooks/05_customer_metrics.ipynb",
+                               parameters={"seed": 101}, status="not run")]
+    batch.write_index(tmp_path, records, "Capstone", [("Week 1", earlier)])
     page.goto((tmp_path / "index.html").as_uri())
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 1280, f"index.html is {width} px wide in a 1280 px window"
+    _, script = browser
+    found = audit(page, script, tmp_path / "index.html")
+    assert not found, describe(found)
 
 
 # ------------------------------------------------------------------ every lesson's report
