@@ -76,6 +76,15 @@ def test_nb00_target_numbers_are_the_groupby_numbers(seed):
     assert f"{by_group[True]:.1f}% against {by_group[False]:.1f}%" in support.target_chart(agents, 8.0, contacts=contacts).to_dict()["description"]
 
 
+def test_nb00_prediction_speaks_of_percentage_points(ex00):
+    *_, ex = ex00
+    actual = float(ex.p1.actual())
+    fb = ex.p1.reveal(round(actual) + 10)
+    assert "percentage points too high" in fb.message and "% too" not in fb.message
+    assert "If you meant a share" in ex.p1.reveal(0.5).message
+    assert "If you meant a share" not in ex.p1.reveal(50).message
+
+
 def test_nb00_prediction_handles_a_target_nobody_meets():
     contacts, agents = sample(3, n_agents=12, contacts_per_agent=25)
     ex = nb00.exercises(contacts, agents, 0.5)
@@ -238,6 +247,7 @@ def test_nb01_prediction_is_the_number_of_gamers(ex01):
     run, *_, ex = ex01
     fb = ex.p1.reveal(int(run.agents["gamer"].sum()))
     assert "spot on" in fb.message
+    assert f"team of {len(run.agents)}" in fb.message and "agents too" in ex.p1.reveal(len(run.agents) + 5).message
     assert ex.p1.reveal(____).status == NOT_ATTEMPTED
 
 

@@ -421,8 +421,9 @@ def exercises(run: TeamRun, contacts: pd.DataFrame, sweep: pd.DataFrame, *, pres
             f"By the last {window} weeks, how many of the {len(run.agents)} agents will be gaming at least 10% of "
             "their contacts?",
             actual=lambda: int(run.agents["gamer"].sum()),
-            unit=f" of {len(run.agents)}",
+            unit=" agents",
             decimals=0,
+            note=f"(Out of a team of {len(run.agents)}; before the target, none gamed.)",
         ),
         Reflection(
             "r1",
