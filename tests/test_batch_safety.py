@@ -114,6 +114,14 @@ def test_a_non_empty_out_without_an_earlier_batch_is_refused(tmp_path, capsys):
     assert snapshot(out) == before
 
 
+def test_hidden_files_alone_do_not_make_out_non_empty(tmp_path, capsys):
+    cfg = write_config(tmp_path, CLASS)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".DS_Store").write_bytes(b"")
+    assert batch.main(["check", str(cfg), "--out", str(out)]) == 0, capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_force_writes_beside_files_it_never_touches(tmp_path):
     cfg = write_config(tmp_path, CLASS)

@@ -278,7 +278,7 @@ def _preflight(out_dir: Path, records: Sequence[RunRecord], previous: Mapping[st
                 f"--out {out_dir}: holds another batch ({others}); use another --out, or add --force to "
                 "add this batch beside it (index.html and summary.csv then list both)"
             )
-        elif not keys and not legacy and any(out_dir.iterdir()):
+        elif not keys and not legacy and any(not f.name.startswith(".") for f in out_dir.iterdir()):
             problems.append(
                 f"--out {out_dir}: the folder is not empty and holds no earlier batch ({MANIFEST_FILE}); "
                 "choose a new or empty folder, or add --force to write into it (files already there are never deleted)"
