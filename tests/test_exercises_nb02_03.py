@@ -217,3 +217,11 @@ def test_shaped_cohort_has_the_best_retention_and_the_most_withdrawals(seed):
     assert top["cohort_year"] == shaping.loc[shaping["withdrew_pct"].idxmax(), "cohort_year"]
     assert top["access_cohort"] < top["access_entrants"]
     assert np.isfinite(top["retention_all_entrants"]) and top["retention_all_entrants"] < top["retention"]
+
+
+@pytest.mark.parametrize("seed", range(100, 120))
+def test_top_sellers_are_the_planted_bankers(seed):
+    # notebook 03, section 6: "the sales metric rewards exactly the wrong bankers"
+    bankers = simulate.employee_summary(simulate.cross_sell_scenario(seed=seed))
+    k = min(5, int(bankers["pressured"].sum()))
+    assert bankers.nlargest(k, "new_per_customer")["pressured"].all()
