@@ -367,3 +367,11 @@ def test_the_instructors_guide_matches_the_runner():
     dask_worker = {"--nworkers", "--nthreads"}  # options of `dask worker`, shown in the guide
     for opt in set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", guide)) - dask_worker:
         assert opt in options, opt
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.name[:2])
+def test_every_default_is_within_its_declared_range(path):
+    """A notebook's own defaults pass the ranges its parameters cell declares."""
+    for name, spec in batch.notebook_parameters(path).items():
+        if spec.allowed is not None:
+            assert spec.allowed.problem(spec.default) is None, f"{path.name}: {name} = {spec.default!r} {spec.allowed.text}"
