@@ -277,9 +277,9 @@ def exercises(
         q3,
         Reflection(
             "r1",
-            "A manager wants to name an 'agent of the month' from monthly CSAT, with about 15 answers per agent. "
+            "A manager wants to name an 'agent of the month' from monthly CSAT, with about 20 answers per agent. "
             "What would you tell them, and what would you offer instead?",
-            "With 15 answers, an agent's CSAT moves by ten points or more from month to month by chance alone, so "
+            "With 20 answers, an agent's CSAT moves by ten points or more from month to month by chance alone, so "
             "the winner is mostly the luckiest agent, and next month's winner will be someone else. The award "
             "teaches the team that the number is arbitrary, or that it pays to steer which customers answer. "
             "Instead: the team's CSAT as a trend with its uncertainty, a monthly read of the comments together, and a "
