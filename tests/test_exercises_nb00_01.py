@@ -220,6 +220,18 @@ def test_nb01_edge_cases_mean_what_they_say():
     assert e4 == 1.5 * line["repeat_within_7d"].mean()  # exactly on the line, in floating point too
 
 
+def test_nb01_code_exercise_accepts_a_rule_built_on_the_helper_table(ex01):
+    *_, ex = ex01
+
+    def with_helper(contacts):  # the made-up teams carry every column agent_summary needs
+        agents = support.agent_summary(contacts)
+        team = contacts["repeat_within_7d"].mean() * 100
+        both = (agents["handle_time_min"] < 0.75 * agents["handle_time_min"].median()) & (agents["repeat_pct"] > 1.5 * team)
+        return agents.loc[both, "agent_id"]
+
+    assert ex.q4.check(with_helper).status == CORRECT
+
+
 def test_nb01_code_exercise_catches_speed_alone_and_mixed_units(ex01):
     *_, ex = ex01
 

@@ -194,10 +194,11 @@ def _toy(rows: Sequence[tuple[str, int, float, int]]) -> pd.DataFrame:
     records = []
     for agent, n, minutes, repeats in rows:
         for i in range(n):
-            records.append({"agent_id": agent, "handle_time_min": minutes, "repeat_within_7d": int(i < repeats),
-                            "resolved_first_contact": int(i >= repeats)})
+            records.append({"agent_id": agent, "team": "Toy", "handle_time_min": minutes, "transfers": 0,
+                            "resolved_first_contact": int(i >= repeats), "repeat_within_7d": int(i < repeats)})
     out = pd.DataFrame.from_records(records)
     out.insert(0, "contact_id", [f"T{i + 1:04d}" for i in range(len(out))])
+    out["csat"] = pd.array([pd.NA] * len(out), dtype="Int64")  # the columns support.agent_summary needs
     return out
 
 
