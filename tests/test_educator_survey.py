@@ -119,3 +119,20 @@ def test_patterns_the_prose_relies_on_hold_for_20_seeds():
         nr = ed.nonresponse_check(sv).set_index("group")
         assert nr.loc["did not respond", "left_pct"] > nr.loc["responded", "left_pct"], seed
         assert ed.nonresponse_within_schools(sv)["gap"].mean() > 0, seed
+
+
+def test_school_charts_show_the_whole_answer_scale(seeded):
+    """Means of a 1-4 scale are drawn on the whole 1-4 axis (no magnified gaps), the overall
+    mean's label is not drawn across the intervals, and the scatter's words follow its data."""
+    table = ed.school_comparison(seeded["scored"], "school", 5)
+    spec = ed.school_chart(table).to_dict()
+    top = spec["vconcat"][0]["layer"]
+    assert top[0]["encoding"]["y"]["scale"]["domain"] == [1, 4] and top[0]["mark"]["clip"] is True
+    label = [layer for layer in top if layer["mark"]["type"] == "text"][0]
+    assert "y" not in label.get("encoding", {}) and label["mark"]["y"] == 8
+    sim = ed.similar_schools_chart(ed.similar_schools(seeded["scored"], "school", 5)).to_dict()
+    assert sim["layer"][0]["encoding"]["y"]["scale"]["domain"] == [1, 4]
+    frame = ed.school_level_frame(seeded["scored"], "school", survey=seeded["survey"])
+    eco = ed.ecological_chart(frame).to_dict()
+    r = ed.correlation(frame["low_income_pct"], frame["satisfaction"])
+    assert f"correlates {r:.2f} with satisfaction" in eco["description"]

@@ -115,3 +115,24 @@ def test_lms_patterns_the_prose_relies_on_hold_for_20_seeds():
         assert prof.loc[prof["deadline"], "relative"].mean() > 1.5 * prof.loc[~prof["deadline"], "relative"].mean(), seed
         w = ed.early_warning_summary(ed.early_warning(lms, 4, 3))
         assert w["rate_flagged"] > w["base_rate"] > w["rate_not_flagged"], seed
+
+
+def _layers(spec):
+    return spec.get("layer", [])
+
+
+def test_histogram_leaves_room_for_its_labels(seeded):
+    """The median and mean labels sit at the top of the plot: the y scale reaches 20% above the
+    tallest bar, so no bar runs under them."""
+    ps = ed.activity_per_student(seeded["lms"])
+    h = ed.activity_histogram(ps["clicks_per_week"])
+    spec = ed.activity_histogram_chart(h, ed.activity_summary(ps["clicks_per_week"])).to_dict()
+    domain = _layers(spec)[0]["encoding"]["y"]["scale"]["domain"]
+    assert domain[0] == 0 and domain[1] >= 1.2 * h["students"].max() - 1e-9
+
+
+def test_engagement_groups_do_not_print_overlapping_ranges(seeded):
+    table = ed.engagement_outcome(ed.activity_per_student(seeded["lms"]))
+    desc = ed.engagement_outcome_chart(table).to_dict()["description"]
+    for _, row in table.iterrows():
+        assert f"{int(row['group'])}: {row['low']:.1f}-{row['high']:.1f}" in desc

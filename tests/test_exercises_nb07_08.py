@@ -166,3 +166,66 @@ def test_08_answers_by_hand(run):
     fb = ex.q4.check(eco["between_r"])
     assert fb.status == INCORRECT and "school-level correlation" in fb.message
     assert ex.p1.reveal(0.5).status != NOT_ATTEMPTED and "too high" in ex.p1.reveal(0.9).message
+
+
+def test_07_three_decimals_means_three_decimals(run):
+    """q3 and q4 ask for three decimals: the right value rounded passes, a value more than one
+    unit of the third decimal away does not, and a learner who averages the sections' gains is told so when
+    this run's data can tell it apart."""
+    a, ex = run["assessments"], run["ex07"]
+    for q in (ex.q3, ex.q4):
+        v = q.expected_value()
+        assert q.check(round(v, 3)).correct
+        assert q.check(v + 0.0012).status == INCORRECT and q.check(v - 0.0012).status == INCORRECT
+    suspect = nb07.suspect_section(a)
+    trad = a[(a["teaching_mode"] == "traditional") & (a["section"] != suspect)].dropna(subset=["post_score"])
+    mean_of_sections = float(np.mean([metrics.hake_gain(g["pre_score"], g["post_score"])
+                                      for _, g in trad.groupby("section", observed=True)]))
+    if abs(mean_of_sections - ex.q3.expected_value()) > 0.0012:
+        fb = ex.q3.check(mean_of_sections)
+        assert fb.status == INCORRECT and "sections' gains" in fb.message
+
+
+def test_07_q2_names_a_dropout_scored_zero_and_a_percent(run):
+    q2 = run["ex07"].q2
+
+    def zero_for_missing(pre, post, max_score=100):
+        return _learner_hake(pre, post.fillna(0), max_score)
+
+    fb = q2.check(zero_for_missing)
+    assert fb.status == INCORRECT and "counted as 0" in fb.message
+
+    def in_percent(pre, post, max_score=100):
+        return 100 * _learner_hake(pre, post, max_score)
+
+    fb = q2.check(in_percent)
+    assert fb.status == INCORRECT and "percent" in fb.message
+
+
+def test_08_q2_names_the_wrong_item_and_says_what_deletion_shows(run):
+    sv, ex = run["survey"], run["ex08"]
+    resp = sv[sv["responded"] == 1]
+    scale = list(education.SCALES["profession"])
+    negative = ["prof_regret", "prof_other_profession"]
+    full = _learner_alpha(resp[scale].astype(float), negative)
+    named = 0
+    for item in scale:
+        if item == nb08.DELETED_ITEM:
+            continue
+        rest = [i for i in scale if i != item]
+        value = _learner_alpha(resp[rest].astype(float), [i for i in negative if i in rest])
+        if abs(value - ex.q2.expected_value()) > 0.0012:
+            fb = ex.q2.check(round(value, 3))
+            assert fb.status == INCORRECT and f"{item} left out instead" in fb.message
+            named += 1
+    assert named >= 1
+    fb = ex.q2.check(round(ex.q2.expected_value(), 3))
+    word = "lower" if ex.q2.expected_value() < full else "higher"
+    assert fb.correct and f"{full:.3f}" in fb.message and word in fb.message
+
+
+def test_08_nonresponse_reflection_claims_only_what_every_run_shows():
+    """The within-school turnover gap is often too noisy to show (notebook 08 prints its
+    interval); the reflection's prompt must not assert it."""
+    assert "inside schools" not in nb08.R2.prompt
+    assert "If the gap holds inside schools" in nb08.R2.model_answer

@@ -44,6 +44,10 @@ def _individual(pre: Any, post: Any, max_score: float = 100) -> float:
         return float(np.nanmean((q - p) / (max_score - p)))
 
 
+def _missing_as_zero(pre: Any, post: Any, max_score: float = 100) -> float:
+    return hake_gain(pre, pd.Series(post, dtype="float64").fillna(0.0), max_score)
+
+
 def _out_of_100(pre: Any, post: Any, max_score: float = 100) -> float:
     return hake_gain(pre, post, 100)
 
@@ -166,11 +170,14 @@ def _q2(assessments: pd.DataFrame) -> CodeExercise:
         "the student left before the post-test.",
         reference=hake_gain,
         cases=cases,
-        compare=number(abs_tol=1e-6, decimals=4),
+        compare=number(abs_tol=1e-6, decimals=4, unit="fraction"),
         mistakes=[
             ("everyone's pre-test against the completers' post-test", _unmatched,
              "pandas' .mean() skips missing values in each Series separately, so the leavers' pre-tests stay in "
              "the baseline; drop the students without a post score from both (e.g. a DataFrame and .dropna())."),
+            ("a missing post score counted as 0", _missing_as_zero,
+             "a missing post score means the student left before the post-test, not that they scored 0: "
+             "leave those students out of both means."),
             ("the mean of the students' individual gains", _individual,
              "Hake's gain divides the gain of the class means by the room of the class mean; averaging each "
              "student's own gain is another number (Bao 2006) and breaks for a student at the ceiling."),

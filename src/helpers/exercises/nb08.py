@@ -169,8 +169,14 @@ def _q2(survey: pd.DataFrame) -> Exercise:
         ],
         solution_code=(
             f"three = {kept!r}\n"
-            f"scale_alpha(survey.loc[survey['responded'] == 1, three], {[i for i in kept if i in TALIS_REVERSED]!r})\n"
-            "# the same with the helpers: metrics.cronbach_alpha(education.reverse_items(respondents)[three])"
+            "items = survey.loc[survey['responded'] == 1, three].astype(float)\n"
+            f"negative = {[i for i in kept if i in TALIS_REVERSED]!r}\n"
+            "items[negative] = 5 - items[negative]          # reverse-code\n"
+            "items = items.dropna()\n"
+            "k = items.shape[1]\n"
+            "k / (k - 1) * (1 - items.var().sum() / items.sum(axis=1).var())\n"
+            "# the same with your function: scale_alpha(survey.loc[survey['responded'] == 1, three], negative)\n"
+            "# and with the helpers: metrics.cronbach_alpha(education.reverse_items(respondents)[three])"
         ),
         why="alpha if item deleted is the alpha of the remaining items; if it rises, the item fits the scale poorly.",
         mistakes=_distinct([
