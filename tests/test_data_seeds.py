@@ -170,6 +170,10 @@ def test_exclusions_in_every_cohort(seed: int) -> None:
     second = df[df["term_index"] == 1]
     per_cohort = (second["exclusion"] != "none").groupby(second["cohort_year"]).sum()
     assert (per_cohort >= 1).all() and 2017 in per_cohort.index
+    # every full-time cohort too: ignoring exclusions must change a full-time retention rate
+    full_time = second[second["attendance"] == "full-time"]
+    per_ft = (full_time["exclusion"] != "none").groupby(full_time["cohort_year"]).sum()
+    assert (per_ft >= 1).all(), per_ft.to_dict()
     assert final["transferred_out"].sum() > 0
 
 

@@ -802,8 +802,9 @@ _COMPLETE = np.array([  # complete at transition k (k = 4..6), of those still en
     [0.56, 0.62, 0.46],
     [0.12, 0.25, 0.30],
 ])
-#: Allowable exclusions: hazard at the first transition (every cohort has at least one
-#: when it has 300 or more students) and at each later one, among students enrolled.
+#: Allowable exclusions: hazard at the first transition (every cohort's full-time and
+#: part-time group has at least one when it has 200 or more students) and at each later
+#: one, among students enrolled.
 _EXCLUDE_FIRST, _EXCLUDE_LATER = 0.0030, 0.0015
 #: Exclusions that end (military, foreign aid, church mission): share who re-enroll two
 #: falls later.
@@ -865,11 +866,12 @@ def _student_terms(seed: int, n_students: int, first_cohort: int, n_cohorts: int
     for k in range(1, n_terms):  # vectorized over students; one step per year
         cur = enrolled[:, k - 1]
         candidates = cur & ~excluded[:, k - 1]
-        if k == 1:  # at least one exclusion per cohort of 300 or more, about 0.3% in all
-            n_cand = np.bincount(ck, weights=candidates, minlength=n_cohorts).astype("int64")
-            count = np.maximum(rng.binomial(n_cand, _EXCLUDE_FIRST), n_cand >= 300)
-            pick = _rank_within(np.where(candidates, ck, -1), rng.random(n))
-            new_excl = candidates & (pick < count[ck])
+        if k == 1:  # at least one exclusion per cohort and attendance group of 200 or more
+            n_groups = int(group.max()) + 1
+            n_cand = np.bincount(group, weights=candidates, minlength=n_groups).astype("int64")
+            count = np.maximum(rng.binomial(n_cand, _EXCLUDE_FIRST), n_cand >= 200)
+            pick = _rank_within(np.where(candidates, group, -1), rng.random(n))
+            new_excl = candidates & (pick < count[group])
         else:
             new_excl = candidates & (rng.random(n) < _EXCLUDE_LATER)
         excluded[:, k] = excluded[:, k - 1] | new_excl

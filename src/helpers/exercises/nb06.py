@@ -391,17 +391,17 @@ def _q4(outcomes: pd.DataFrame, cohort_year: int, example_year: int) -> Exercise
         (f"the rate of the {example_year} cohort", lambda: metrics.ipeds_retention(
             shown["retained"].to_numpy(), shown["exclusion_1"].to_numpy()),
          f"that is the worked example above; select cohort_year == {cohort_year}."),
-    ])
+    ], tol=PCT_TOL / 10)
     excluded_note = (f"{n_excluded} student(s) of its census cohort have an allowed exclusion in the second fall."
                      if n_excluded else
                      "In this run's data none of its census cohort has an allowed exclusion in the second fall; "
                      "check for them all the same, as a report must.")
     return Exercise(
         "q4",
-        f"What is the IPEDS fall-to-fall retention rate (percent, one decimal) of the full-time {cohort_year} cohort? "
+        f"What is the IPEDS fall-to-fall retention rate (percent, two decimals) of the full-time {cohort_year} cohort? "
         + excluded_note,
         expected=lambda: expected,
-        compare=number(abs_tol=PCT_TOL, decimals=1, unit="percent"),
+        compare=number(abs_tol=PCT_TOL / 10, decimals=2, unit="percent"),  # two decimals: cohorts' rates can share one
         hints=[
             f"Use `outcomes` (one row per student): cohort_year == {cohort_year}, attendance == 'full-time', in_cohort.",
             "Drop the rows whose exclusion_1 is not 'none', then take the mean of `retained`, times 100 "
