@@ -359,3 +359,16 @@ def test_notebook_is_taken_from_the_defining_module():
 def test_feedback_is_plain_text(scores):
     fb = make_q(scores).check(top2(scores))
     assert repr(fb) == str(fb) and str(fb).startswith("[q1] Correct")
+
+
+def test_code_exercise_with_a_table_names_what_is_off_in_one_line():
+    data = pd.DataFrame({"team": list("ab" * 30), "csat": np.arange(60) % 5 + 1})
+
+    def per_team(frame):
+        return frame.groupby("team")["csat"].mean()
+
+    q = CodeExercise("q1", "?", reference=per_team, cases=lambda: [Case((data,), label="this run's contacts")],
+                     compare=frame(abs_tol=1e-6))
+    fb = q.check(lambda f: f.groupby("team")["csat"].sum())
+    assert fb.status == INCORRECT and "\n" not in fb.message and len(fb.message) < 300
+    assert "'a'" in fb.message or "'b'" in fb.message

@@ -322,9 +322,13 @@ class CodeExercise(_Checked):
             problem = self.compare(result, expected)
             if problem is None:
                 continue
-            message = f"{where} {name} returned {as_given(result)}; expected {_show(expected, self._decimals()).strip()}."
-            if not getattr(problem, "generic", False):
-                message += f" ({problem})"
+            if isinstance(expected, pd.Series | pd.DataFrame):
+                # a table is too long for one line: say what is off, not the whole expectation
+                message = f"{where} {name} returned {as_given(result)}: {problem}."
+            else:
+                message = f"{where} {name} returned {as_given(result)}; expected {_show(expected, self._decimals()).strip()}."
+                if not getattr(problem, "generic", False):
+                    message += f" ({problem})"
             if case.why:
                 message += f" {case.why}"
             for label, wrong_fn, hint in self.mistakes:
