@@ -59,6 +59,12 @@ def test_the_schema_is_valid_and_every_example_config_follows_it():
         assert list(validator.iter_errors(data)) == [], cfg.name
 
 
+def test_schema_command_writes_the_schema(tmp_path, capsys):
+    target = tmp_path / "batch.schema.json"
+    assert batch.main(["schema", "--out", str(target)]) == 0
+    assert json.loads(target.read_text(encoding="utf-8")) == batch.CONFIG_SCHEMA
+
+
 @pytest.mark.parametrize("text,message", [
     ("title: [a]\nruns:\n  - {name: a, notebook: PLAIN}\n", "'title' must be text, not list"),
     ("runs: {a: 1}\n", "'runs' must be a list of runs, not mapping"),

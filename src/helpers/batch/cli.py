@@ -199,6 +199,27 @@ register("run", "run a batch of notebooks described by a YAML config", _args_run
 register("check", "check a batch config: every check of run, the run count and a time estimate; nothing runs",
          _args_check, _cmd_check)
 
+
+def _args_schema(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default=None, help="write it to this file instead of printing it")
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    """Print (or write) the JSON Schema of a batch config, for editors."""
+    from .common import atomic_write
+    from .config import CONFIG_SCHEMA
+
+    text = json.dumps(CONFIG_SCHEMA, indent=2) + "\n"
+    if args.out:
+        atomic_write(args.out, text)
+        print(f"wrote {args.out}")
+    else:
+        print(text, end="")
+    return 0
+
+
+register("schema", "print the JSON Schema of a batch config (for an editor's YAML support)", _args_schema, _cmd_schema)
+
 # the class review, answer keys and hand-out copies (their own modules)
 from . import answers as _answers, prepare as _prepare, review as _review  # noqa: E402
 
