@@ -162,6 +162,8 @@ def test_frame_comparer_ignores_order_and_case():
     fb = q.check(pd.Series({"SMB": 12.5, "Enterprise": 4.0}))
     assert "'Enterprise'" in fb.message and "too high" in fb.message and "3.25" not in fb.message
     assert "missing" in q.check(pd.Series({"SMB": 12.5})).message
+    assert "fractions where percents" in q.check(pd.Series({"SMB": 0.125, "Enterprise": 0.0325})).message
+    assert "percents where fractions" in Exercise("g", "?", expected=lambda: want / 100, compare=frame(abs_tol=1e-4)).check(want).message
     table = pd.DataFrame({"n": [3, 4], "rate": [0.5, 0.25]}, index=["a", "b"])
     t = Exercise("t", "?", expected=lambda: table, compare=frame())
     assert t.check(table.iloc[::-1]).correct
@@ -321,8 +323,9 @@ def test_prediction_compares_guess_and_result():
     p = Prediction("p1", "What share will the gamers reach?", actual=lambda: 31.25, unit="%", decimals=1)
     fb = p.reveal(40)
     assert fb.status == ANSWERED and fb.kind == "prediction"
-    assert "you predicted 40%" in fb.message and "31.2%" in fb.message and "8.8% too high" in fb.message
+    assert "you predicted 40%" in fb.message and "31.2%" in fb.message and "8.8 percentage points too high" in fb.message
     assert p.reveal(____).status == NOT_ATTEMPTED and "31.2%" in p.reveal().message
+    assert "If you meant a share, 0.4 is 40%" in p.reveal(0.4).message
     label = Prediction("p2", "Which section?", actual=lambda: "S5")
     assert "right" in label.reveal("s5").message
 

@@ -278,8 +278,15 @@ def frame(abs_tol: float = 1e-6, rel_tol: float = 0.0, check_order: bool = False
             return Mismatch(f"{where}{' and '.join(parts)}; group by the column the question names")
         if check_order and [norm_label(k) for k in got.index] != [norm_label(k) for k in want.index]:
             return Mismatch(f"{where}the labels are right but in another order; sort as the question asks")
+        got_values = {key: to_number(g[key]) for key in w}
+        pairs = [(got_values[key], float(wv)) for key, (_, wv) in w.items()]
+        if all(gv is not None for gv, _ in pairs) and any(abs(wv) > 1e-9 for _, wv in pairs):
+            for factor, what in ((100.0, "fractions where percents were asked: multiply by 100"),
+                                 (0.01, "percents where fractions were asked: divide by 100")):
+                if all(values_close(float(gv) * factor, wv) for gv, wv in pairs if gv is not None):
+                    return Mismatch(f"{where}your values look like {what}")
         for key, (label, wv) in w.items():
-            gv = to_number(g[key])
+            gv = got_values[key]
             if gv is None:
                 return Mismatch(f"{where}the value for {label!r} is {as_given(g[key])}, not a number")
             if not values_close(gv, float(wv)):

@@ -396,10 +396,14 @@ class Prediction:
         if g is not None and a is not None:
             gap = g - a
             said = f"you predicted {as_given(guess)}{self.unit}; the data says {shown}"
+            # a gap between two percents is in percentage points, not percent
+            gap_unit = " percentage points" if self.unit.strip() == "%" else self.unit
             if abs(gap) < 0.5 * 10 ** (-self.decimals):
                 verdict = "spot on."
             else:
-                verdict = f"you were {abs(gap):,.{self.decimals}f}{self.unit} too {'high' if gap > 0 else 'low'}."
+                verdict = f"you were {abs(gap):,.{self.decimals}f}{gap_unit} too {'high' if gap > 0 else 'low'}."
+            if self.unit.strip() == "%" and 0 < abs(g) < 1 and abs(a) >= 1:
+                verdict += f" (If you meant a share, {as_given(guess)} is {100 * g:g}%.)"
             message = f"{said}: {verdict}"
         else:
             match = norm_label(guess) == norm_label(actual)
