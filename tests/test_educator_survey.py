@@ -136,3 +136,12 @@ def test_school_charts_show_the_whole_answer_scale(seeded):
     eco = ed.ecological_chart(frame).to_dict()
     r = ed.correlation(frame["low_income_pct"], frame["satisfaction"])
     assert f"correlates {r:.2f} with satisfaction" in eco["description"]
+
+
+def test_school_view_words_for_one_school_and_for_none(seeded):
+    view = ed.school_comparison_view(seeded["scored"])
+    largest = int(ed.school_comparison(seeded["scored"], "school", 2)["n"].max())
+    assert "No school has enough respondents" in view("school", largest + 1)["description"]
+    one = view("school", largest)["description"]
+    assert " of 1 school with" in one or " schools with" in one  # several schools may share the largest size
+    assert "1 schools" not in one

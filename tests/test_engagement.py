@@ -136,3 +136,19 @@ def test_engagement_groups_do_not_print_overlapping_ranges(seeded):
     desc = ed.engagement_outcome_chart(table).to_dict()["description"]
     for _, row in table.iterrows():
         assert f"{int(row['group'])}: {row['low']:.1f}-{row['high']:.1f}" in desc
+
+
+def test_section_chart_words_and_axes_follow_the_sections():
+    """The description counts the sections near the diagonal, names every flagged section with
+    the right grammar, and the axes stretch for gains outside the usual range."""
+    a = data.load("assessments", seed=42, gaming=2)
+    t = ed.teach_to_test(ed.section_table(a))
+    flagged = t.loc[t["flagged"], "section"].tolist()
+    assert len(flagged) == 2
+    desc = ed.section_chart(t).to_dict()["description"]
+    assert f"sections {flagged[0]} (" in desc and " sit far below it." in desc and "of the 6 other sections" in desc
+    honest = ed.teach_to_test(ed.section_table(data.load("assessments", seed=42, gaming=0)))
+    assert "of the 8 sections" in ed.section_chart(honest).to_dict()["description"]
+    wide = honest.assign(post_gain=honest["post_gain"].where(honest.index != 0, 0.95))
+    spec = ed.section_chart(wide).to_dict()
+    assert spec["layer"][1]["encoding"]["x"]["scale"]["domain"][1] >= 0.95

@@ -403,9 +403,13 @@ def _school_parts(table: pd.DataFrame, scale: str, what: str = "the overall mean
     level = float(table["level"].iloc[0]) if len(table) and "level" in table.columns else 0.95
     kind = "95% intervals" if abs(level - 0.95) < 1e-12 else f"Bonferroni-adjusted intervals ({100 * level:.2f}% each)"
     sizes = f"; respondents per school {int(table['n'].min())} to {int(table['n'].max())} (lower panel)" if len(table) else ""
-    desc = (f"Mean {SCALE_LABELS.get(scale, scale)} score (1-4) of {len(table)} schools with {kind}, sorted{note}{sizes}; overall mean "
-            f"{overall:.2f}. {int(counts.get('above', 0))} schools are clearly above, {int(counts.get('below', 0))} clearly below, "
-            f"{int(counts.get('cannot tell', 0))} cannot be told apart from {what}.")
+    above, below, unclear = (int(counts.get(k, 0)) for k in ("above", "below", "cannot tell"))
+    desc = (f"Mean {SCALE_LABELS.get(scale, scale)} score (1-4) of {len(table)} school{'' if len(table) == 1 else 's'} with {kind}, "
+            f"sorted{note}{sizes}; overall mean {overall:.2f}. {above} school{' is' if above == 1 else 's are'} clearly above, "
+            f"{below} clearly below, {unclear} cannot be told apart from {what}.")
+    if not len(table):
+        desc = (f"No school has enough respondents for a comparison of its mean {SCALE_LABELS.get(scale, scale)} score: "
+                "lower the minimum number of respondents.")
     ref = pd.DataFrame({"value": [overall], "label": [f"dashed line: overall mean {overall:.2f}"]})
     return drawn, ref, desc
 

@@ -30,7 +30,7 @@ def weekly_participation(lms: pd.DataFrame, by: str | None = None) -> pd.DataFra
     clicks), ``started`` (students who began the course), and two rates from
     :func:`metrics.participation_rate`:
 
-    * ``participation`` = active / enrolled - the usual definition (domain brief, section 5);
+    * ``participation`` = active / enrolled - the usual definition;
     * ``participation_of_starters`` = active / started - the same activity over everyone
       who began. The first drifts *up* when disengaged students withdraw (survivorship);
       the second does not.
@@ -373,7 +373,9 @@ def _ew_parts(summary: Mapping[str, float], tradeoff: pd.DataFrame, min_active_w
     k, nf = int(first["min_active_weeks"]), int(first["flagged"])
     rests = ("no student is flagged, so it has no precision" if nf == 0 else
              f"the precision rests on {nf} flagged student{'' if nf == 1 else 's'}")
-    desc = (f"Early warning from the first {window} weeks, flag = active in fewer than {min_active_weeks} of them. "
+    rule = ("not active in week 1" if window == 1 and min_active_weeks == 1 else
+            f"active in fewer than {min_active_weeks} of them")
+    desc = (f"Early warning from the first {window} week{'' if window == 1 else 's'}, flag = {rule}. "
             f"{pct(summary['flag_share'])} of students flagged; {pct(summary['rate_flagged'])} of flagged students withdrew later "
             f"versus {pct(summary['rate_not_flagged'])} of the others (base rate {pct(summary['base_rate'])}, dashed line); the flag "
             f"catches {pct(summary['recall'])} of later withdrawals. At the strictest threshold (fewer than {k} active "

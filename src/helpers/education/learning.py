@@ -113,8 +113,8 @@ def prepost_effect_size(assessments: pd.DataFrame, mode: str = "interactive") ->
     completers of one teaching mode (:func:`metrics.cohens_d` on post vs pre).
 
     Shown only to warn: it measures growth over a term, not a difference between teaching
-    methods, and is typically several times larger than a between-group d (domain brief,
-    section 5) - never compare the two.
+    methods, and is typically several times larger than a between-group d - never compare
+    the two.
     """
     c = _completers(assessments[assessments["teaching_mode"].astype(object).to_numpy() == mode])
     return metrics.cohens_d(c["post_score"].to_numpy(), c["pre_score"].to_numpy())
@@ -136,8 +136,7 @@ def teach_to_test(sections: pd.DataFrame, z: float = 3.5, min_gap: float = 0.15)
     """Flag sections whose tested gain runs far ahead of their transfer gain.
 
     Teaching to the test raises scores on the tested format without the understanding the
-    transfer test measures (domain brief, section 5; the Atlanta cheating case of notebook
-    01 is the extreme form). A section is flagged when its ``gap`` is an outlier - robust
+    transfer test measures (the Atlanta cheating case of notebook 01 is the extreme form). A section is flagged when its ``gap`` is an outlier - robust
     z = (gap - median) / (1.4826 * MAD) above ``z`` (Iglewicz & Hoaglin's 3.5) - *and*
     at least ``min_gap`` in absolute terms. Adds ``robust_z`` and ``flagged``.
     """
@@ -157,15 +156,26 @@ def section_chart(sections: pd.DataFrame, *, width: int = 360, height: int = 300
     if "flagged" not in s.columns:
         s["flagged"] = False
     s["status"] = np.where(s["flagged"], "flagged", s["teaching_mode"].astype(str))
-    flagged = s.loc[s["flagged"], "section"].tolist()
+    flagged = s[s["flagged"]]
+    rest = s[~s["flagged"]]
+    near = int(((rest["gap"] > -0.05) & (rest["gap"] < 0.15)).sum())  # on or just below the diagonal
+    if flagged.empty:
+        far = "no section stands out."
+    else:
+        parts = [f"{r.section} (post gain {r.post_gain:.2f}, transfer gain {r.transfer_gain:.2f})" for r in flagged.itertuples()]
+        far = f"section{'s' if len(parts) > 1 else ''} {' and '.join(parts)} {'sit' if len(parts) > 1 else 'sits'} far below it."
     desc = ("Each point is a section: Hake gain on the post-test (x) against gain on the transfer test (y). "
-            "Most sections lie just below the diagonal; " + (f"section {', '.join(flagged)} sits far below it "
-            f"(post gain {s.loc[s['flagged'], 'post_gain'].iloc[0]:.2f}, transfer gain {s.loc[s['flagged'], 'transfer_gain'].iloc[0]:.2f})."
-            if flagged else "no section stands out."))
-    diag = alt.Chart(pd.DataFrame({"x": [0.0, 0.8], "y": [0.0, 0.8]})).mark_line(strokeDash=[4, 4], color="#888").encode(x="x:Q", y="y:Q")
+            f"{near} of the {len(rest)}{' other' if len(flagged) else ''} sections lie on or just below the diagonal "
+            "(gap under 0.15); " + far)
+    # the axes cover the usual range of gains and stretch when a section falls outside it
+    top = max(0.8, float(np.nanmax(s[["post_gain", "transfer_gain"]].to_numpy())) + 0.05) if len(s) else 0.8
+    x_low = min(0.0, float(np.nanmin(s["post_gain"])) - 0.05) if len(s) else 0.0
+    y_low = min(-0.1, float(np.nanmin(s["transfer_gain"])) - 0.05) if len(s) else -0.1
+    diag = alt.Chart(pd.DataFrame({"x": [max(x_low, y_low), top], "y": [max(x_low, y_low), top]})).mark_line(
+        strokeDash=[4, 4], color="#888").encode(x="x:Q", y="y:Q")
     pts = alt.Chart(s).mark_point(size=90, filled=True).encode(
-        x=alt.X("post_gain:Q", title="gain on the post-test (tested format)", scale=alt.Scale(domain=[0, 0.8])),
-        y=alt.Y("transfer_gain:Q", title="gain on the transfer test", scale=alt.Scale(domain=[-0.1, 0.8])),
+        x=alt.X("post_gain:Q", title="gain on the post-test (tested format)", scale=alt.Scale(domain=[x_low, top])),
+        y=alt.Y("transfer_gain:Q", title="gain on the transfer test", scale=alt.Scale(domain=[y_low, top])),
         color=alt.Color("status:N", title=None, scale=alt.Scale(domain=["traditional", "interactive", "flagged"], range=[charts.PALETTE[0], charts.PALETTE[2], charts.PALETTE[5]])),
         shape=alt.Shape("status:N", title=None, scale=alt.Scale(domain=["traditional", "interactive", "flagged"], range=["circle", "square", "triangle-up"])),
         tooltip=["section", "teaching_mode", alt.Tooltip("post_gain:Q", format=".2f"), alt.Tooltip("transfer_gain:Q", format=".2f")],
