@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import re
-from typing import Any
 
 import pandas as pd
 
 from ..support import target_summary
-from . import Exercise, ExerciseSet, Prediction, Reflection, number, to_number
-from .feedback import Feedback, ____
+from . import Exercise, ExerciseSet, Prediction, Reflection, number
 
 __all__ = ["exercises", "agent_means", "fastest_agent"]
 
@@ -33,20 +29,6 @@ def fastest_agent(contacts: pd.DataFrame) -> str:
     """The agent with the lowest mean handle time (ties: the lower agent id)."""
     means = agent_means(contacts).reset_index()
     return str(means.sort_values(["handle_time_min", "agent_id"]).iloc[0]["agent_id"])
-
-
-@dataclasses.dataclass
-class PercentPrediction(Prediction):
-    """A prediction in percent: the gap between guess and result is told in percentage points,
-    and a guess between 0 and 1 is asked whether it was meant as a share."""
-
-    def reveal(self, guess: Any = ____) -> Feedback:
-        fb = super().reveal(guess)
-        message = re.sub(r"you were ([\d.,]+)% too", r"you were \1 percentage points too", fb.message)
-        g = to_number(guess)
-        if g is not None and 0 < g < 1 and float(self.actual()) > 1:
-            message += f" If you meant a share, {g:g} is {100 * g:g}%."
-        return dataclasses.replace(fb, message=message)
 
 
 def _distinct(mistakes: list, expected: float, tol: float) -> list:
@@ -158,7 +140,7 @@ def exercises(contacts: pd.DataFrame, agents: pd.DataFrame, target_minutes: floa
                      + ("the fastest agent's customers come back more often than the team's." if fastest_repeat() > team_repeat
                         else "here the fastest agent's customers come back no more often than the team's.")),
         ),
-        PercentPrediction(
+        Prediction(
             "p1",
             "Of the contacts handled by agents who meet the target, what percentage come back within a week?",
             actual=lambda: actual_meeting,
