@@ -155,11 +155,14 @@ def test_08_answers_by_hand(run):
     four = list(education.SCALES["profession"])
     fb = ex.q2.check(_learner_alpha(resp[four].astype(float), ["prof_regret", "prof_other_profession"]))
     assert fb.status == INCORRECT and "full four-item scale" in fb.message
-    assert ex.q3.check(100 * sv["responded"].mean()).correct
-    rates = education.response_rates(sv)
-    if abs(rates["response_rate"].mean() - 100 * sv["responded"].mean()) > 0.1:
-        fb = ex.q3.check(rates["response_rate"].mean())
-        assert fb.status == INCORRECT and "mean of the school response rates" in fb.message
+    leavers = sv[sv["left_next_year"] == 1]
+    assert ex.q3.check(round(100 * leavers["responded"].mean(), 1)).correct
+    assert ex.q3.check(leavers["responded"].mean()).status == INCORRECT  # a fraction
+    fb = ex.q3.check(100 * resp["left_next_year"].mean())  # the condition turned round
+    assert fb.status == INCORRECT and "share of respondents who left" in fb.message
+    if abs(100 * sv["responded"].mean() - 100 * leavers["responded"].mean()) > 0.1:
+        fb = ex.q3.check(100 * sv["responded"].mean())
+        assert fb.status == INCORRECT and "all invited teachers" in fb.message
     scored = education.scale_scores(sv)
     assert ex.q4.check(scored["school"].corr(scored["class_mean_score"])).correct
     eco = education.ecological_comparison(scored)

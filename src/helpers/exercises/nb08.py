@@ -2,8 +2,8 @@
 
 Every expected answer is computed from the data the notebook loaded (any seed, size or data
 folder). q1 is a code exercise (reverse coding and Cronbach's alpha, checked on both of this
-run's scales and on edge cases); q2 asks for an alpha the notebook never prints; q3 comes
-before the school response rates are summarised; q4 (the teacher-level correlation) comes
+run's scales and on edge cases); q2 asks for an alpha the notebook never prints; q3 (the
+response rate of the teachers who left) comes before any response rate by group is shown; q4 (the teacher-level correlation) comes
 before the three correlations are shown; p1 is a prediction of the within-school correlation.
 """
 
@@ -197,32 +197,43 @@ def _q2(survey: pd.DataFrame) -> Exercise:
 
 
 def _q3(survey: pd.DataFrame) -> Exercise:
-    rates = education.response_rates(survey)
-    pooled = 100.0 * float(rates["responded"].sum()) / float(rates["invited"].sum())
+    responded = survey["responded"].to_numpy() == 1
+    left = survey["left_next_year"].to_numpy() == 1
+    if not left.any() or left.all():
+        raise ValueError("exercise 3 needs teachers who left and teachers who stayed (column left_next_year)")
+    pct = lambda mask: 100.0 * float(mask.mean())  # noqa: E731
+    expected = pct(responded[left])
     return Exercise(
         "q3",
-        "What is the survey's overall response rate: the percent of all invited teachers who answered? Give a "
+        "Of the teachers who left their school the following year, what percent had answered the survey? Give a "
         "percent with one decimal.",
-        expected=lambda: pooled,
+        expected=lambda: expected,
         compare=number(abs_tol=0.05, decimals=1, unit="percent"),
         hints=[
-            "One row per invited teacher; `responded` is 1 for those who answered.",
-            "All respondents over all invited teachers: 100 * survey['responded'].mean(), or pool the table "
-            "`rates`: 100 * rates['responded'].sum() / rates['invited'].sum().",
+            "One row per invited teacher: keep the rows with left_next_year == 1.",
+            "Among them, the mean of the 0/1 column responded, times 100.",
         ],
         solution_code=(
-            "100 * survey['responded'].mean()\n"
-            "# the same from the school table: 100 * rates['responded'].sum() / rates['invited'].sum()"
+            "leavers = survey[survey['left_next_year'] == 1]\n"
+            "100 * leavers['responded'].mean()\n"
+            "# both groups at once: 100 * survey.groupby('left_next_year')['responded'].mean()"
         ),
-        why="the mean of a 0/1 column over every invited teacher pools all schools at once.",
+        why="the response rate of one group: its respondents over everyone in the group who was invited.",
         mistakes=_distinct([
-            ("the mean of the school response rates", lambda: float(rates["response_rate"].mean()),
-             "schools have different numbers of teachers; divide all respondents by all invited teachers."),
-            ("the median school's rate", lambda: float(rates["response_rate"].median()),
-             "the question asks about all invited teachers pooled."),
-            ("the non-response rate", lambda: 100.0 - pooled, "the response rate is the share who answered."),
-        ], pooled, 0.05),
-        explain="A rate well below 100% invites the question the next cells ask: who did not answer?",
+            ("the response rate of all invited teachers", lambda: pct(responded),
+             "keep only the teachers who left the next year, then take their response rate."),
+            ("the response rate of the teachers who stayed", lambda: pct(responded[~left]),
+             "the question asks about the teachers who left (left_next_year == 1)."),
+            ("the share of respondents who left", lambda: pct(left[responded]),
+             "that divides by the respondents; the question divides by the teachers who left: of the leavers, "
+             "how many answered?"),
+            ("the share of non-respondents who left", lambda: pct(left[~responded]),
+             "the question starts from the teachers who left and asks how many of them answered."),
+            ("the share who did not answer", lambda: 100.0 - expected,
+             "the question asks for the share who answered."),
+        ], expected, 0.05),
+        explain="Compare it with the response rate of all invited teachers in the next cell: if leavers answered "
+                "less often, the unhappiest teachers are under-represented among the respondents.",
     )
 
 
@@ -309,7 +320,7 @@ def exercises(survey: pd.DataFrame, scored: pd.DataFrame | None = None) -> Exerc
 
     ``survey``: the ``educator_survey`` data; ``scored``: :func:`education.scale_scores` of it
     (computed when not given). q1 (code) scale_alpha with reverse coding; q2 alpha if
-    item deleted; q3 the pooled response rate; q4 the teacher-level correlation; p1 the
+    item deleted; q3 the response rate of the leavers; q4 the teacher-level correlation; p1 the
     within-school correlation; r1 ranking principals; r2 non-response.
     """
     scored = education.scale_scores(survey) if scored is None else scored
