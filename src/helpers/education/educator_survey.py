@@ -366,9 +366,11 @@ def nonresponse_within_schools(survey: pd.DataFrame) -> pd.DataFrame:
 
     Per school with both groups: ``invited``, ``left_responded`` and
     ``left_not_responded`` (percent who left the next year) and ``gap`` = the second minus
-    the first (percentage points). When the gap is positive in most schools, non-response
-    bias is not only a matter of which schools answered: within a school, too, the
-    teachers who answered are the ones more likely to stay.
+    the first (percentage points). Each school's gap rests on a handful of leavers, so judge
+    the mean gap across schools with its interval (schools as the units, a t-interval on the
+    ``gap`` column), not the count of positive gaps: when that interval lies above zero,
+    non-response bias is not only a matter of which schools answered - within a school, too,
+    the teachers who answered are the ones more likely to stay.
     """
     _require(survey, ["school_id", "responded", "left_next_year"], "the survey data")
     f = pd.DataFrame({"school_id": survey["school_id"].to_numpy(), "responded": _flag(survey, "responded"),
