@@ -250,15 +250,20 @@ def test_signals_interrupt_a_batch_in_the_main_thread(sig):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc to find leftover processes")
-@pytest.mark.parametrize("sig", [signal.SIGTERM], ids=["SIGTERM"])
-def test_sigterm_stops_like_ctrl_c(tmp_path, sig):
-    """A real batch stopped by SIGTERM: no worker or kernel left, no temporary
-    folder left, unfinished runs "not run" (SIGHUP takes the same path, see above)."""
+@pytest.mark.parametrize("sig,group", [(signal.SIGTERM, False), (signal.SIGHUP, True)],
+                         ids=["SIGTERM to the runner", "SIGHUP to its process group"])
+def test_sigterm_and_sighup_stop_like_ctrl_c(tmp_path, sig, group):
+    """A real batch stopped by `kill` (SIGTERM to the runner) or by a closed
+    terminal (SIGHUP to the whole process group, workers included): no worker
+    or kernel left, no temporary folder left, unfinished runs "not run"."""
     proc, out, tmp, tag = start_batch(tmp_path, n_runs=4, sleep=60)
     try:
         wait_for_runs(out, 2, proc)
         time.sleep(2)  # the next runs' kernels are busy sleeping
-        proc.send_signal(sig)
+        if group:
+            os.killpg(proc.pid, sig)
+        else:
+            proc.send_signal(sig)
         stdout, stderr = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:

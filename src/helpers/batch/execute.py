@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import os
@@ -234,6 +235,7 @@ def execute_run(job: Mapping[str, Any]) -> dict[str, Any]:
         "started": started.isoformat(timespec="seconds"),
     }
     with tempfile.TemporaryDirectory(prefix="mw-run-") as tmp:
+        _CURRENT_RUN["tmp"] = tmp
         out_nb = Path(tmp) / nb_name
         results = Path(tmp) / RESULT_FILE
         kernel_log = Path(tmp) / KERNEL_LOG
@@ -297,8 +299,9 @@ def execute_run(job: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _worker_init(tmp_dir: str | None = None) -> None:
-    """In a worker process: Ctrl-C is the main process's business (it stops
-    the workers with SIGTERM), and SIGTERM unwinds cleanly (kernel shut down,
+    """In a worker process: Ctrl-C and SIGHUP (sent to the whole process
+    group by a terminal) are the main process's business (it stops the
+    workers with SIGTERM), and SIGTERM unwinds cleanly (kernel shut down,
     temporary files removed). A Python handler, not SIG_IGN, so kernels
     started from here still get the default SIGINT behaviour. With
     ``tmp_dir``, every temporary file of the worker and of its kernels goes
@@ -310,9 +313,75 @@ def _worker_init(tmp_dir: str | None = None) -> None:
         os.environ["TMPDIR"] = tmp_dir
 
     signal.signal(signal.SIGINT, lambda signum, frame: None)
+    if hasattr(signal, "SIGHUP"):  # a closed terminal: the main process stops the batch
+        signal.signal(signal.SIGHUP, lambda signum, frame: None)
     signal.signal(signal.SIGTERM, _exit_on_signal)
 
 
+#: The temporary folder of the run this worker is executing (for the
+#: SIGTERM handler).
+_CURRENT_RUN: dict[str, str | None] = {"tmp": None}
+
+
+def _child_pids(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (the kernel a worker started)."""
+    out = []
+    proc = Path("/proc")
+    if proc.is_dir():
+        for stat in proc.glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if len(fields) > 1 and fields[1] == str(pid):
+                out.append(int(stat.parent.name))
+        return out
+    import subprocess
+
+    try:
+        text = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [int(x) for x in text.split() if x.isdigit()]
+
+
 def _exit_on_signal(signum: int, frame: Any) -> None:
-    raise SystemExit(128 + signum)
+    """SIGTERM in a worker: stop its kernel (a process in its own session,
+    which a signal to the batch's process group does not reach), remove the
+    run's temporary folder, and exit at once. Not ``SystemExit``: the
+    process pool's worker loop catches every exception of a task and would
+    go on waiting for the next one."""
+    import shutil
+    import signal as _signal
+
+    kids = _child_pids(os.getpid())
+    for pid in kids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, _signal.SIGTERM)
+    deadline = time.monotonic() + 3
+    while kids and time.monotonic() < deadline:
+        kids = [pid for pid in kids if _alive(pid)]
+        time.sleep(0.1)
+    for pid in kids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, _signal.SIGKILL)
+    tmp = _CURRENT_RUN.get("tmp")
+    if tmp:
+        shutil.rmtree(tmp, ignore_errors=True)
+    os._exit(128 + signum)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (reaping it when it is our finished child)."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
 
