@@ -286,6 +286,31 @@ def test_sigterm_and_sighup_stop_like_ctrl_c(tmp_path, sig, group):
     assert "status pending" not in (out / "index.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc to find leftover processes")
+def test_workers_and_kernels_stop_by_themselves_when_the_runner_is_killed(tmp_path):
+    """kill -9 of the runner alone: its workers notice and stop their kernels."""
+    proc, out, tmp, tag = start_batch(tmp_path, n_runs=4, sleep=60)
+    try:
+        wait_for_runs(out, 2, proc)
+        time.sleep(2)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while tagged_processes(tag) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        left = tagged_processes(tag)
+    finally:
+        for pid in tagged_processes(tag):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    assert left == [], "workers or kernels outlived a killed runner"
+    leftovers = [p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file()]
+    assert all(p.startswith("pymp-") for p in leftovers), leftovers  # only the killed runner's own
+
+
 def check_complete(out: Path) -> None:
     """Every file in ``out`` that looks complete is complete."""
     for path in out.rglob("*"):

@@ -298,24 +298,58 @@ def execute_run(job: Mapping[str, Any]) -> dict[str, Any]:
     return outcome
 
 
-def _worker_init(tmp_dir: str | None = None) -> None:
+def _worker_init(tmp_dir: str | None = None, runner_pid: int | None = None) -> None:
     """In a worker process: Ctrl-C and SIGHUP (sent to the whole process
     group by a terminal) are the main process's business (it stops the
     workers with SIGTERM), and SIGTERM unwinds cleanly (kernel shut down,
     temporary files removed). A Python handler, not SIG_IGN, so kernels
     started from here still get the default SIGINT behaviour. With
     ``tmp_dir``, every temporary file of the worker and of its kernels goes
-    there (the batch removes that folder at its end, whatever happened)."""
+    there (the batch removes that folder at its end, whatever happened).
+    With ``runner_pid``, the worker stops by itself once that process is
+    gone."""
     import signal
 
     if tmp_dir:
         tempfile.tempdir = tmp_dir
         os.environ["TMPDIR"] = tmp_dir
+    if runner_pid:
+        _watch_runner(runner_pid)
 
     signal.signal(signal.SIGINT, lambda signum, frame: None)
     if hasattr(signal, "SIGHUP"):  # a closed terminal: the main process stops the batch
         signal.signal(signal.SIGHUP, lambda signum, frame: None)
     signal.signal(signal.SIGTERM, _exit_on_signal)
+
+
+def _watch_runner(runner_pid: int, every: float = 1.0) -> None:
+    """Stop this worker (as on SIGTERM) when the runner process is gone: it
+    was killed outright (``kill -9``), so nobody will collect the result,
+    and the worker, its kernel and the forkserver (which lives as long as a
+    worker does) would otherwise wait forever."""
+    import signal
+    import threading
+
+    def gone() -> bool:
+        try:
+            os.kill(runner_pid, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:
+            return False
+        try:  # a zombie: dead, not yet reaped by its parent
+            return Path(f"/proc/{runner_pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+        except (OSError, IndexError):
+            return False
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            if gone():
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+
+    threading.Thread(target=watch, name="mw-runner-watch", daemon=True).start()
 
 
 #: The temporary folder of the run this worker is executing (for the
@@ -355,6 +389,7 @@ def _exit_on_signal(signum: int, frame: Any) -> None:
     import signal as _signal
 
     kids = _child_pids(os.getpid())
+    leftovers = [f for pid in kids for f in _connection_files(pid)]
     for pid in kids:
         with contextlib.suppress(OSError):
             os.kill(pid, _signal.SIGTERM)
@@ -365,10 +400,22 @@ def _exit_on_signal(signum: int, frame: Any) -> None:
     for pid in kids:
         with contextlib.suppress(OSError):
             os.kill(pid, _signal.SIGKILL)
+    for f in leftovers:  # a kernel stopped this way leaves its connection file
+        with contextlib.suppress(OSError):
+            os.unlink(f)
     tmp = _CURRENT_RUN.get("tmp")
     if tmp:
         shutil.rmtree(tmp, ignore_errors=True)
     os._exit(128 + signum)
+
+
+def _connection_files(pid: int) -> list[str]:
+    """The kernel connection file named on a kernel's command line (``-f FILE``)."""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().decode("utf-8", "replace").split("\0")
+    except OSError:
+        return []
+    return [args[i + 1] for i, a in enumerate(args[:-1]) if a == "-f" and args[i + 1].endswith(".json")]
 
 
 def _alive(pid: int) -> bool:

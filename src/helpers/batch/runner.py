@@ -568,7 +568,7 @@ def _run_local(jobs: list[dict], workers: int | None, finish, crashed) -> None:
     else:
         ctx = multiprocessing.get_context("spawn")
     tmp_dir = tempfile.mkdtemp(prefix="mw-batch-")
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init, initargs=(tmp_dir,))
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init, initargs=(tmp_dir, os.getpid()))
     try:
         with _main_module_hidden():  # workers are started during these submits
             futures = {pool.submit(execute_run, job): job for job in jobs}
