@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -475,3 +476,47 @@ def test_defaults_are_not_mutated():
     d = sc.default_design("education")
     d["drivers"].clear()
     assert sc.DEFAULT_DESIGNS == before
+
+
+# ------------------------------------------------------------------ the answer key in data/README.md
+
+README = Path(__file__).resolve().parents[1] / "data" / "README.md"
+
+
+def _verdict_rows(sector: str) -> list[str]:
+    keys = list(sc.catalogue_table(sector)["key"])
+    judged = sc.judge(sc.measure(keys, sc.load_periods(keys, seed=42, gaming=1.0))).set_index("key")
+    rows = []
+    for g in sc.GAMED[sector]:
+        m, r = sc.METRICS[g["metric"]], judged.loc[g["metric"]]
+        shown = "; ".join(f"`{c}` {sc.METRICS[c].fmt(judged.loc[c, 'previous'])} → "
+                          f"{sc.METRICS[c].fmt(judged.loc[c, 'current'])} ({judged.loc[c, 'verdict']})"
+                          for c in g["revealed_by"])
+        rows.append(f"| `{g['metric']}` | {g['shortcut']} | {m.fmt(r['previous'])} → {m.fmt(r['current'])} "
+                    f"({r['verdict']}) | {shown} |")
+    return rows
+
+
+@pytest.mark.parametrize("sector", sc.SECTORS)
+def test_the_answer_key_in_the_data_readme_matches_the_generators(sector):
+    text = README.read_text(encoding="utf-8")
+    for row in _verdict_rows(sector):
+        assert row in text, f"data/README.md capstone answer key is stale; expected the row\n{row}"
+
+
+@pytest.mark.slow
+def test_the_answer_key_counts_match_the_generators():
+    order = ["retention", "yield", "participation", "post_gain", "teacher_satisfaction", "crr", "nps", "aht",
+             "first_value"]
+    text = README.read_text(encoding="utf-8")
+    for gaming in (1.0, 2.0, 3.0):
+        counts = dict.fromkeys(order, 0)
+        for sector in sc.SECTORS:
+            keys = list(sc.catalogue_table(sector)["key"])
+            for seed in range(1, 11):
+                j = sc.judge(sc.measure(keys, sc.load_periods(keys, seed=seed, gaming=gaming))).set_index("key")
+                for g in sc.GAMED[sector]:
+                    counts[g["metric"]] += bool(j.loc[g["metric"], "verdict"] == sc.BETTER and any(
+                        j.loc[c, "verdict"] == sc.WORSE for c in g["revealed_by"]))
+        line = f"| {gaming:g} | " + " | ".join(str(counts[k]) for k in order) + " |"
+        assert line in text, f"data/README.md capstone counts are stale; expected {line}"
