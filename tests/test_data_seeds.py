@@ -323,3 +323,17 @@ def test_gaming_moves_the_metric_and_its_counter_metric(seed: int) -> None:
         return _retention_ft(d[d["cohort_year"] == d["cohort_year"].max()]), last["withdrew_before_census"].mean()
     h, g = both("student_terms", terms)
     assert g[0] > h[0] and g[1] > h[1]
+
+
+@pytest.mark.parametrize("seed", SEEDS[:5])
+def test_cohort_shaping_leaves_earlier_cohorts_alone(seed: int) -> None:
+    """An honest and a shaping run of one seed are the same institution: only the shaped
+    (last) cohort differs, so a class batch can compare them cohort by cohort."""
+    honest = data.generate("student_terms", seed, gaming=0.0)
+    shaping = data.generate("student_terms", seed, gaming=1.5)
+    last = honest["cohort_year"].max()
+    a = honest[honest["cohort_year"] < last].reset_index(drop=True)
+    b = shaping[shaping["cohort_year"] < last].reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    assert not honest[honest["cohort_year"] == last].reset_index(drop=True).equals(
+        shaping[shaping["cohort_year"] == last].reset_index(drop=True))

@@ -836,8 +836,8 @@ def _student_terms(seed: int, n_students: int, first_cohort: int, n_cohorts: int
     withdrew = _strat_uniform(rng, cohort) < _rate(rng, 0.02, 0.2)
     target = (cohort == shaped_cohort) & (fg | pell)
     shaped_share = min(0.9, SHAPED_SHARE * g)
+    score = risk + rng.normal(0, 0.35, n)  # drawn for honest runs too: gaming must not shift later draws
     if target.any() and shaped_share > 0:
-        score = risk + rng.normal(0, 0.35, n)
         cut = np.quantile(score[target], 1 - shaped_share)
         withdrew |= target & (score >= cut)
 
