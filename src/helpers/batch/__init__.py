@@ -9,25 +9,40 @@ JupyterLab and nbval, so relative paths behave the same everywhere.
 participant, cohort or organisation, each with its own parameters, as a YAML
 config describes (see ``docs/instructors.md`` and ``batches/``):
 
-1. the config is read and every run is checked *before anything runs*: the
-   notebook exists, every parameter is declared in its ``parameters`` cell and
-   has the declared type. Any problem: one line per problem, exit status 2,
-   nothing started and nothing written;
+1. everything is checked *before anything runs*, all problems in one pass:
+   the config's structure (a JSON Schema), numbers with leading zeros, the run
+   count (``--max-runs``), every notebook and parameter (declared, of the
+   declared type, within the values its help text declares), ``data_dir``
+   (relative to the config), ``--out`` (nothing in it may be lost) and
+   ``--scheduler`` (reachable). Any problem: one line per problem, exit
+   status 2, nothing started and nothing written. ``check CONFIG`` makes the
+   same checks and estimates the time, without running anything;
 2. the runs execute in parallel, one process and one kernel each, with a
-   progress bar; a failing run never stops the others;
-3. each run gets ``DIR/<folder>/`` with the executed notebook, an HTML report
-   that needs no network, ``result.json`` (the figures the notebook recorded
-   with :func:`record_result`) and ``run.json`` (status, duration, parameters,
-   error), and ``DIR/summary.csv`` plus ``DIR/index.html`` list every run.
+   progress bar; a failing run never stops the others; Ctrl-C, SIGTERM and
+   SIGHUP stop the batch cleanly;
+3. each run gets ``DIR/<folder>/`` with the executed notebook, an accessible
+   HTML report that needs no network, ``result.json`` (the figures the
+   notebook recorded with :func:`record_result`) and ``run.json`` (status,
+   duration, parameters, error, files), and ``DIR/summary.csv`` plus
+   ``DIR/index.html`` list every run of every batch in ``DIR``
+   (``DIR/batch.json``). A run never replaces or deletes a file it did not
+   write.
 
-Exit status: 0 when every run succeeded, 1 when any failed, 2 when the config
-is refused, 130 when interrupted.
+Exit status: 0 when every run succeeded, 1 when any failed, 2 when refused,
+128 + the signal when interrupted (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
 
-The Python API is what the CLI calls: :func:`load_config`,
-:func:`validate_runs`, :func:`run_batch`, and, inside a notebook,
-:func:`record_result`. Heavy imports (papermill, nbconvert, yaml) happen inside
-the functions that need them, so a notebook importing :func:`record_result`
-pays nothing for them.
+The package follows the seams of the work: :mod:`~helpers.batch.config`
+(reading and expanding a config), :mod:`~helpers.batch.params` (parameters
+cells and value checks), :mod:`~helpers.batch.execute` (one run; notebooks in
+place), :mod:`~helpers.batch.report` (reports, summary, index),
+:mod:`~helpers.batch.runner` (folders, safety, parallel runs, signals) and
+:mod:`~helpers.batch.cli` (subcommands, registered with
+:func:`~helpers.batch.cli.register`). The Python API is what the CLI calls:
+:func:`check_config`, :func:`load_config`, :func:`validate_runs`,
+:func:`run_batch`, and, inside a notebook, :func:`record_result`. Heavy
+imports (papermill, nbconvert, yaml, jsonschema) happen inside the functions
+that need them, so a notebook importing :func:`record_result` pays nothing
+for them.
 """
 
 from .common import (
