@@ -271,6 +271,7 @@ def test_sigterm_and_sighup_stop_like_ctrl_c(tmp_path, sig, group):
     assert proc.returncode == 128 + sig, (proc.returncode, stderr)
     name = {signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}[sig]
     assert f"interrupted ({name})" in stderr and "not run" in stderr, stderr
+    assert "Traceback" not in stderr, stderr
     assert "2 ok, 0 failed, 2 not run of 4 runs" in stdout, stdout
     time.sleep(1)
     left = tagged_processes(tag)

@@ -567,6 +567,7 @@ def _run_local(jobs: list[dict], workers: int | None, finish, crashed) -> None:
         ctx: Any = fctx
     else:
         ctx = multiprocessing.get_context("spawn")
+    _start_resource_tracker()
     tmp_dir = tempfile.mkdtemp(prefix="mw-batch-")
     pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init, initargs=(tmp_dir, os.getpid()))
     try:
@@ -597,6 +598,26 @@ def _run_local(jobs: list[dict], workers: int | None, finish, crashed) -> None:
         pool.shutdown(wait=True)
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker (if not yet running) with
+    SIGHUP ignored, as it already ignores SIGINT and SIGTERM: a closed
+    terminal signals the whole process group, and a tracker that died then
+    would be replaced by one that prints tracebacks about the pool's
+    semaphores while the batch shuts down."""
+    import signal
+    from multiprocessing import resource_tracker
+
+    sighup = getattr(signal, "SIGHUP", None)
+    if sighup is None:
+        resource_tracker.ensure_running()
+        return
+    old = signal.signal(sighup, signal.SIG_IGN)  # an ignored signal stays ignored across exec
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        signal.signal(sighup, old)
 
 
 def _kill_tree(pid: int) -> None:
