@@ -336,7 +336,7 @@ def write_index(out_dir: Path, records: Sequence[RunRecord], title: str = "Batch
     CSS, no scripts) and no wider than the window (long tables scroll)."""
     esc = html.escape
     generated = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    sections = [_table(records, _counts(records))]
+    sections = [_table(records, f"Runs of this batch ({_counts(records)})")]
     for other_title, recs in others:
         sections.append(f"<h2>{esc(other_title)}</h2>\n" + _table(recs, _counts(recs)))
     more = f" This folder also holds {len(others)} other batch{'es' if len(others) != 1 else ''}, listed below." if others else ""
