@@ -225,3 +225,92 @@ def test_top_sellers_are_the_planted_bankers(seed):
     bankers = simulate.employee_summary(simulate.cross_sell_scenario(seed=seed))
     k = min(5, int(bankers["pressured"].sum()))
     assert bankers.nlargest(k, "new_per_customer")["pressured"].all()
+
+
+# -------------------------------------------------------------------------------- feedback found by trying the exercises
+
+
+def test_nb02_q1_names_the_true_rate(ex02):
+    table, *_, ex = ex02
+    true = float(table["true_csat_pct"].mean())
+    if abs(true - ex.q1.expected_value()) > nb02.Q1_TOLERANCE:
+        fb = ex.q1.check(true)
+        assert fb.status == INCORRECT and "true CSAT" in fb.message
+
+
+def test_nb02_q2_names_a_rounded_rate(ex02):
+    *_, ex = ex02
+
+    def rounded(contacts, by):
+        answered = contacts[contacts["csat"].notna()]
+        g = (answered["csat"] >= 4).groupby(answered[by])
+        return pd.DataFrame({"answers": g.size(), "csat_pct": (100 * g.mean()).round(1)})
+
+    fb = ex.q2.check(rounded)
+    assert fb.status == INCORRECT and "unrounded" in fb.message
+
+
+def test_nb02_q3_names_a_one_sided_answer():
+    # a section funnel with units on both sides: an answer with only one side is named as such
+    named = 0
+    for seed in [7, 11, 42, 123]:
+        a = data.load("assessments", seed=seed)
+        ex = nb02.exercises(simulate.league_table(periods=3, seed=seed), simulate.rank_stability([30], skill_sd=0.0, n_sims=20),
+                            data.load("support_contacts", seed=1), a, 60)
+        passed = a["post_score"] >= 60
+        g = passed.groupby(a["section"]).agg(["size", "sum"])
+        out = metrics.outside_funnel(g["sum"], g["size"])
+        high = g["sum"] / g["size"] > g["sum"].sum() / g["size"].sum()
+        below, above = list(g.index[out & ~high]), list(g.index[out & high])
+        if below and above:
+            outer = set(g.index[metrics.outside_funnel(g["sum"], g["size"], z=3.09)])
+            if set(above) != outer:
+                assert "both sides" in ex.q3.check(above).message
+                named += 1
+    assert named >= 1
+
+
+def test_exact_upper_limit_mirrors_the_lower_one():
+    # the workbook's upper limit: a count lies above it exactly when P(Y >= y) < tail; the
+    # quantile interpolation of Spiegelhalter's appendix would also flag some counts with a
+    # larger tail probability (the reason the notebook gives for the choice)
+    p, tail = 0.76, 0.025
+    for n in [10, 20, 50, 86, 200]:
+        _, upper = metrics.funnel_limits(p, [n])
+        cdf = metrics._binom_cdf(n, p)
+        for y in range(n + 1):
+            p_high = 1.0 - (cdf[y - 1] if y else 0.0)
+            assert (y / n > upper[0]) == (p_high < tail), (n, y)
+    # the two outside_funnel directions agree with the drawn limits
+    s, nn = np.array([5, 19, 30, 40]), np.array([20, 20, 40, 50])
+    lo, hi = metrics.funnel_limits(0.76, nn)
+    assert list(metrics.outside_funnel(s, nn, p0=0.76)) == list((s / nn < lo) | (s / nn > hi))
+
+
+def test_nb03_q4_names_a_guardrail_pointing_the_wrong_way(ex03):
+    *_, ex = ex03
+    backwards = simulate.MetricSet("handle_time_min", "lower", (simulate.Guardrail("repeat_pct", 25, flag_when="below"),))
+    fb = ex.q4.check(backwards)
+    assert fb.status == INCORRECT and "flag_when='above'" in fb.message
+    backwards = simulate.MetricSet("handle_time_min", "lower", (simulate.Guardrail("fcr_pct", 65, flag_when="above"),))
+    assert "flag_when='below'" in ex.q4.check(backwards).message
+
+
+def test_nb03_q5_signal_names_ignore_case_spaces_and_underscores(ex03):
+    *_, ex = ex03
+    for spelling in [" No_Customer_Activity ", "no customer activity", ["NO-CUSTOMER-ACTIVITY"]]:
+        assert ex.q5.check(spelling).status == CORRECT, spelling
+
+
+@pytest.mark.parametrize("name", ["02_guiding_not_grading", "03_counter_metrics"])
+def test_widgets_draw_into_an_html_widget(name):
+    # nbclient answers an Output widget's clear_output by sending on the shell socket while it
+    # waits for the cell's reply there; the reply can then be missed until the cell timeout
+    # (03 took about 190 s instead of 5 under execute-in-place). An HTML widget avoids it.
+    import json
+    from pathlib import Path
+
+    nb = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / f"{name}.ipynb").read_text())
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "interactive_output" not in code and "widgets.Output" not in code
+    assert "widgets.HTML()" in code

@@ -98,6 +98,10 @@ def _fraction(contacts: pd.DataFrame, by: str) -> pd.DataFrame:
     return out
 
 
+def _rounded(contacts: pd.DataFrame, by: str) -> pd.DataFrame:
+    return answers_and_csat(contacts, by).round({"csat_pct": 1})
+
+
 def _small(agent: list[str], csat: list[float], team: str = "T1") -> pd.DataFrame:
     return pd.DataFrame({"agent_id": agent, "team": team, "csat": np.array(csat, dtype=float)})
 
@@ -142,6 +146,9 @@ def exercises(
          "that averages every agent; keep only those in the top quartile of period 2"),
         ("the top quartile of period 1", lambda: mean_in(3, top_of(1)),
          "the question picks the agents by period 2, then looks at period 3"),
+        ("the true CSAT", lambda: float(table["true_csat_pct"].mean()),
+         "that is the true CSAT every agent shares, set as a parameter; the question asks for the measured "
+         "csat_pct of the chosen agents in period 3"),
         ("ties counted in", ties_included,
          f"you kept every agent tied with the last top-quartile place ({tied_at_cut} agents share that score in period 2). "
          "This table breaks ties by a coin toss, as the notebook explains: use the `top_quartile` (or `rank`) column, "
@@ -204,6 +211,8 @@ def exercises(
              "CSAT here is the share of answers of 4 or 5 (top-two box), in percent, not the average score"),
             ("only answers of 5", _top_box_only, "satisfied means 4 or 5: use >= 4"),
             ("a fraction", _fraction, "give csat_pct in percent: multiply the share by 100"),
+            ("csat_pct rounded", _rounded,
+             "leave csat_pct unrounded (the check compares to 6 decimals): round only when you print"),
         ],
         hints=[
             "Drop the contacts without an answer first: contacts[contacts['csat'].notna()].",
@@ -226,6 +235,11 @@ def exercises(
 
     def outside(frame: pd.DataFrame, column: str = "outside95") -> list[str]:
         return sorted(frame.loc[frame[column], "unit"].astype(str))
+
+    def one_side(above: bool) -> list[str]:
+        f = _section_funnel(counts)
+        side = f["successes"] / f["n"] > f.attrs["p0"]
+        return outside(f[side if above else ~side])
 
     def survivors_only() -> list[str]:
         kept = assessments[assessments["post_score"].notna()]
@@ -254,6 +268,10 @@ def exercises(
              "the question asks for the 95% limits (the dashed lines), not the outer 99.8% ones"),
             ("the normal approximation", lambda: outside(_section_funnel(counts, "normal")),
              "that uses the normal-approximation limits; the exact binomial limits are the default of funnel_frame"),
+            ("only the sections below the limits", lambda: one_side(False),
+             "a funnel plot flags both sides: sections above the upper limit are outside too"),
+            ("only the sections above the limits", lambda: one_side(True),
+             "a funnel plot flags both sides: sections below the lower limit are outside too"),
             ("the students who stayed", survivors_only,
              "you left out the students who dropped; they enrolled and did not pass, so they count in n"),
         ],

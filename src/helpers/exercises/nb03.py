@@ -55,6 +55,9 @@ TARGET_HONEST_FLAGGED = 0.15
 #: ... and the fresh teams: the notebook's seed plus these offsets (never the seed itself).
 FRESH_SEED_OFFSETS = (1009, 2003, 3001)
 
+#: The side of its limit on which each measured counter-metric is bad.
+_BAD_WHEN = {"repeat_pct": "above", "fcr_pct": "below", "csat_pct": "below"}
+
 #: Columns only the simulation knows: a dashboard cannot use them.
 _HIDDEN = ("gamed_pct", "true_fcr_pct", "gamer", "times_caught")
 
@@ -173,6 +176,11 @@ def _set_problem(answer: Any, columns: Iterable[str]) -> str | None:
         return f"{', '.join(unknown)} is not a column of the agents frame; measured columns: repeat_pct, fcr_pct, csat_pct"
     if not answer.counters:
         return "a set without counter-metrics flags nobody, so it catches no gamer; add at least one Guardrail"
+    wrong_way = [g for g in answer.counters if g.metric in _BAD_WHEN and g.flag_when != _BAD_WHEN[g.metric]]
+    if wrong_way:
+        g = wrong_way[0]
+        return (f"Guardrail({g.metric!r}, {g.limit:g}, flag_when={g.flag_when!r}) flags the agents who do well on it: "
+                f"{g.metric} is bad when it is {_BAD_WHEN[g.metric]} its limit, so use flag_when={_BAD_WHEN[g.metric]!r}")
     return None
 
 
@@ -248,7 +256,7 @@ def _signal_comparer(accounts: pd.DataFrame) -> Callable[[Any, Any], Mismatch | 
             answer = [answer]
         if not isinstance(answer, Iterable):
             return Mismatch(f"expected a list of signal names, got {type(answer).__name__} {answer!r}")
-        chosen = [str(a).strip() for a in answer]
+        chosen = [str(a).strip().lower().replace(" ", "_").replace("-", "_") for a in answer]
         unknown = [a for a in chosen if a not in FAKE_ACCOUNT_SIGNALS]
         if unknown:
             return Mismatch(f"{', '.join(map(repr, unknown))} is not a signal; choose from {', '.join(FAKE_ACCOUNT_SIGNALS)}")
