@@ -738,7 +738,9 @@ def funnel_limits(
     (P(Y <= r) - t) / P(Y = r), and the lower limit is (r - alpha) / n. The upper limit is
     the same construction on the failures, mirrored, so that a unit with y successes lies
     outside exactly when its exact one-sided tail probability, P(Y <= y) or P(Y >= y), is
-    below t. n must be whole numbers.
+    below t. n must be whole numbers. (Spiegelhalter's appendix instead interpolates the
+    1 - t quantile for the upper limit; that line sits lower at small n, flags some counts
+    whose tail probability is above t, and is not symmetric in successes and failures.)
 
     ``method="normal"`` gives p0 +/- z * sqrt(p0 (1 - p0) / n), clipped to [0, 1]. It is
     only an approximation, poor when n * p0 or n * (1 - p0) is below about 10: at p0 = 0.8

@@ -742,7 +742,7 @@ def stability_chart(stability: pd.DataFrame, *, highlight: int | None = None, wi
                 "x": _q("sample_size", "surveys per agent per period",
                         scale={"type": "log", "domain": [int(stability["sample_size"].min()), int(stability["sample_size"].max())], "nice": False},
                         axis={"values": [int(v) for v in stability["sample_size"]], "labelOverlap": "greedy"}),
-                "y": _q("value", None, scale={"domain": [y_min, 1]}, axis={"tickCount": 5}),
+                "y": _q("value", "correlation or share (0 to 1)", scale={"domain": [y_min, 1]}, axis={"tickCount": 5}),
                 "color": _n("measure", None, scale={"domain": list(_STABILITY_LABELS.values()), "range": charts.PALETTE[:2]},
                             legend={"orient": "bottom", "direction": "vertical"}),
             },
