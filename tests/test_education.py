@@ -192,7 +192,7 @@ def test_equity_gaps_invariants(seeded):
     c = ed.pick_cohort(seeded["outcomes"], 2017)
     gaps = ed.equity_gaps(c)
     overall = ed.cohort_rates(c, attendance=None)["retention"]
-    for dim, g in gaps.groupby("dimension"):
+    for _dim, g in gaps.groupby("dimension"):
         # the pooled rate of the groups is the cohort's rate; the mean of rates is not
         assert ed.overall_from_groups(g)["pooled"] == pytest.approx(overall)
         assert g["rate"].min() - 1e-9 <= overall <= g["rate"].max() + 1e-9

@@ -88,6 +88,7 @@ def test_conventions(path: Path):
             "a code exercise: a `def ...:` cell holding ____ for the learner to fill in"
         assert re.search(r"\bmy_prediction\w* = ____", code) and re.search(r"\bp\d+\.reveal\(", code), \
             "a prediction: `my_prediction = ____` before a key result, `pN.reveal(...)` after it"
+    assert "record_result(" in code, "record the notebook's key figures for a batch summary: batch.record_result(...)"
     order = [int(n) for n in re.findall(r"\bq(\d+)\.check\(", code)]
     assert order == sorted(order), f"exercise N comes before exercise N+1: {order}"
     for r in sorted(set(re.findall(r"\b(r\d+)\.solution\(", code))):

@@ -146,7 +146,7 @@ def setup() -> None:
 
     Called by every notebook's first code cell (``helpers.charts.setup()``).
     """
-    alt.theme.register(THEME_NAME, enable=True)(_theme)
+    alt.theme.register(THEME_NAME, enable=True)(_theme)  # type: ignore[arg-type]  # a plain dict is a valid theme
     alt.renderers.register(RENDERER_NAME, _renderer)
     alt.renderers.enable(RENDERER_NAME)
 
@@ -314,7 +314,8 @@ class FastChart:
         if not str(spec.get("description") or "").strip():
             raise ChartError("every chart needs a description")
         self.spec = {"$schema": VEGA_LITE_SCHEMA, **spec}
-        self.spec.setdefault("config", alt.theme.get()().get("config", {}) if alt.theme.get() else {})
+        theme = alt.theme.get()
+        self.spec.setdefault("config", dict(theme()).get("config", {}) if theme is not None else {})
 
     @property
     def description(self) -> str:
