@@ -375,3 +375,20 @@ def test_code_exercise_with_a_table_names_what_is_off_in_one_line():
     fb = q.check(lambda f: f.groupby("team")["csat"].sum())
     assert fb.status == INCORRECT and "\n" not in fb.message and len(fb.message) < 300
     assert "'a'" in fb.message or "'b'" in fb.message
+
+
+def test_distinct_mistakes_keeps_only_what_the_data_tells_apart():
+    from helpers.exercises import distinct_mistakes
+
+    calls = []
+
+    def counted(v):
+        def f():
+            calls.append(v)
+            return v
+        return f
+
+    kept = distinct_mistakes([("near", counted(50.04), "x"), ("far", counted(55.0), "y"),
+                              ("nan", counted(float("nan")), "z"), ("boom", lambda: 1 / 0, "w")], 50.0, 0.05)
+    assert [k[0] for k in kept] == ["far"] and kept[0][1]() == 55.0 and kept[0][1]() == 55.0
+    assert calls.count(55.0) == 1  # computed once

@@ -23,7 +23,7 @@ the data the notebook loaded.
 from __future__ import annotations
 
 from .compare import Comparer, Mismatch, boolean, choice, frame, members, norm_label, number, to_number, year
-from .core import Case, CodeExercise, Exercise, ExerciseSet, Prediction, Reflection
+from .core import Case, CodeExercise, Exercise, ExerciseSet, Prediction, Reflection, distinct_mistakes
 from .feedback import (
     ANSWERED,
     CORRECT,
@@ -59,6 +59,7 @@ __all__ = [
     "as_given",
     "boolean",
     "choice",
+    "distinct_mistakes",
     "frame",
     "is_blank",
     "members",

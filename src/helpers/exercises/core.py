@@ -26,7 +26,7 @@ import pandas as pd
 from .compare import Comparer, norm_label, number, to_number
 from .feedback import ANSWERED, CORRECT, INCORRECT, NOT_ATTEMPTED, Feedback, Status, ____, as_given, is_blank
 
-__all__ = ["Case", "CodeExercise", "Exercise", "ExerciseSet", "Prediction", "Reflection"]
+__all__ = ["Case", "CodeExercise", "Exercise", "ExerciseSet", "Prediction", "Reflection", "distinct_mistakes"]
 
 Mistake = tuple[str, Callable[[], Any], str]
 CodeMistake = tuple[str, Callable[..., Any], str]
@@ -62,6 +62,30 @@ def _same(a: Any, b: Any) -> bool:
         return bool(a == b)
     except Exception:
         return False
+
+
+def distinct_mistakes(mistakes: Sequence[Mistake], expected: float, tol: float) -> list[Mistake]:
+    """The known mistakes this run's data can tell apart from the answer.
+
+    A mistake is kept when its value is a finite number more than ``2 * tol`` from
+    ``expected`` (so no answer within the check's tolerance of the right one can match
+    it); each value is computed once. Use it to build an exercise's ``mistakes`` when
+    some of them coincide with the answer on some data (equal group sizes, no
+    exclusions, ...).
+    """
+    kept: list[Mistake] = []
+    for label, wrong, message in mistakes:
+        try:
+            value = float(wrong())
+        except Exception:
+            continue
+        if math.isfinite(value) and abs(value - float(expected)) > 2 * tol:
+            kept.append((label, _constant(value), message))
+    return kept
+
+
+def _constant(value: float) -> Callable[[], float]:
+    return lambda: value
 
 
 @dataclass

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 
 import pandas as pd
 
 from ..support import target_summary
 from . import Exercise, ExerciseSet, Prediction, Reflection, number
+from . import distinct_mistakes as _distinct
 
 __all__ = ["exercises", "agent_means", "fastest_agent"]
 
@@ -31,14 +31,6 @@ def fastest_agent(contacts: pd.DataFrame) -> str:
     return str(means.sort_values(["handle_time_min", "agent_id"]).iloc[0]["agent_id"])
 
 
-def _distinct(mistakes: list, expected: float, tol: float) -> list:
-    """Keep only the mistakes this run's data can tell apart from the answer."""
-    kept = []
-    for label, wrong, message in mistakes:
-        value = float(wrong())
-        if math.isfinite(value) and abs(value - expected) > 2 * tol:
-            kept.append((label, wrong, message))
-    return kept
 
 
 def exercises(contacts: pd.DataFrame, agents: pd.DataFrame, target_minutes: float = 8.0) -> ExerciseSet:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..simulate import TeamRun
 from . import Case, CodeExercise, Exercise, ExerciseSet, Mismatch, Prediction, Reflection, frame, members, norm_label, number
+from . import distinct_mistakes as _distinct
 from .feedback import NOT_ATTEMPTED, Feedback, ____, is_blank
 
 __all__ = ["exercises", "gaming_suspects", "CASES", "COUNTER_METRICS", "CASE_MATCH", "match_cases"]
@@ -248,14 +249,6 @@ def edge_cases() -> list[Case]:
     ]
 
 
-def _distinct(mistakes: list, expected: float, tol: float) -> list:
-    """Keep only the mistakes this run's data can tell apart from the answer (by more than 2 x tol)."""
-    kept = []
-    for label, wrong, message in mistakes:
-        value = float(wrong())
-        if math.isfinite(value) and abs(value - expected) > 2 * tol:
-            kept.append((label, wrong, message))
-    return kept
 
 
 def exercises(run: TeamRun, contacts: pd.DataFrame, sweep: pd.DataFrame, *, pressure_asked: float = 0.8) -> ExerciseSet:

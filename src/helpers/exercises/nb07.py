@@ -18,6 +18,7 @@ import pandas as pd
 
 from helpers import education, metrics
 from helpers.exercises import Case, CodeExercise, Exercise, ExerciseSet, Prediction, Reflection, number
+from helpers.exercises import distinct_mistakes as _distinct
 
 __all__ = ["exercises", "hake_gain", "first_course", "suspect_section", "section_pair"]
 
@@ -86,14 +87,6 @@ def section_pair(assessments: pd.DataFrame) -> tuple[str, str]:
     return inter[0], trad[0]
 
 
-def _distinct(mistakes: list[tuple[str, Any, str]], expected: float, tol: float) -> list[tuple[str, Any, str]]:
-    """Keep only the mistakes this run's data can tell apart from the answer."""
-    kept = []
-    for label, wrong, message in mistakes:
-        value = float(wrong())
-        if math.isfinite(value) and abs(value - expected) > 2 * tol:
-            kept.append((label, wrong, message))
-    return kept
 
 
 def _scores(assessments: pd.DataFrame, section: str, column: str = "post_score") -> pd.Series:

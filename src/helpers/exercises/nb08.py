@@ -9,15 +9,14 @@ before the three correlations are shown; p1 is a prediction of the within-school
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from helpers import education, metrics
 from helpers.exercises import Case, CodeExercise, Exercise, ExerciseSet, Prediction, Reflection, number
+from helpers.exercises import distinct_mistakes as _distinct
 from helpers.validate import TALIS_REVERSED
 
 __all__ = ["exercises", "scale_alpha", "DELETED_ITEM"]
@@ -67,14 +66,6 @@ def _mixed_ddof(answers: pd.DataFrame, negative: Sequence[str]) -> float:
     return float(k / (k - 1) * (1 - items.var(ddof=0).sum() / items.sum(axis=1).var(ddof=1)))
 
 
-def _distinct(mistakes: list[tuple[str, Any, str]], expected: float, tol: float) -> list[tuple[str, Any, str]]:
-    """Keep only the mistakes this run's data can tell apart from the answer."""
-    kept = []
-    for label, wrong, message in mistakes:
-        value = float(wrong())
-        if math.isfinite(value) and abs(value - expected) > 2 * tol:
-            kept.append((label, wrong, message))
-    return kept
 
 
 def _respondents(survey: pd.DataFrame) -> pd.DataFrame:
