@@ -61,9 +61,23 @@ def test_q2_checks_the_function_and_names_mistakes(case):
 
     assert ex.q2.check(with_list).status == CORRECT
     for label, wrong in [("standard errors added", nb09._ses_added), ("fractions", nb09._fractions),
-                         ("current period only", nb09._current_se_only)]:
+                         ("current period only", nb09._current_se_only), ("pooled standard error", nb09._pooled),
+                         ("order swapped", nb09._swapped), ("previous minus current", nb09._previous_minus_current),
+                         ("standard error as a fraction", nb09._se_as_fraction),
+                         ("change in standard errors", nb09._z_for_se), ("previous period only", nb09._previous_se_only),
+                         ("n - 1", nb09._n_minus_one), ("relative change", nb09._relative_instead)]:
         fb = ex.q2.check(wrong)
-        assert fb.status == INCORRECT and label in fb.message, fb.message
+        # with large samples a standard error left as a fraction and a variance are both tiny and alike
+        alike = [{"standard error as a fraction", "no square root"}, {"current period only", "previous period only"}]
+        names = next((a for a in alike if label in a), {label})
+        assert fb.status == INCORRECT and any(n in fb.message for n in names), (label, fb.message)
+
+    def rounded(x0, n0, x1, n1):
+        change, se = nb09.reference_change_and_se(x0, n0, x1, n1)
+        return round(change, 1), round(se, 1)
+
+    fb = ex.q2.check(rounded)
+    assert fb.status == INCORRECT and "return the numbers unrounded" in fb.message, fb.message
 
     def template(x0, n0, x1, n1):
         ____  # noqa: B018 - the placeholder a learner replaces
@@ -88,6 +102,8 @@ def test_q3_is_a_change_that_is_noise(case):
     if abs(rel - z) > 0.1:
         fb = ex.q3.check(rel)
         assert fb.status == INCORRECT and "relative change" in fb.message
+    fb = ex.q3.check(-z)
+    assert z < 0.1 or (fb.status == INCORRECT and "without a sign" in fb.message), fb.message
 
 
 def test_prediction_reveals_the_share_of_redraws_with_any_false_alarm(case):

@@ -148,6 +148,8 @@ REFUSALS = [
     ("threshold negative", lambda d: d.update(thresholds={"retention": -1}), "must be a number >= 0"),
     ("threshold off the card", lambda d: d.update(thresholds={"nps": 2}), "'nps' is not on the card"),
     ("drivers not a list", lambda d: d.update(drivers="yield"), "drivers must be a list"),
+    ("counter a list", lambda d: d["drivers"][0].update(counter=["summer_melt"]), "give one metric key in quotes, not a list"),
+    ("threshold infinite", lambda d: d.update(thresholds={"retention": float("inf")}), "must be a number >= 0"),
 ]
 
 
@@ -164,6 +166,20 @@ def test_check_design_refuses_each_problem_in_one_line(label, change, message):
     assert "\n" not in text and text.startswith("your design: ")
     assert message in text, text
     assert err.value._render_traceback_() == [f"DesignError: {text}"]
+
+
+def test_a_design_of_the_other_sector_is_refused_when_the_sector_is_given():
+    with pytest.raises(sc.DesignError) as err:
+        sc.check_design(design_dict("education"), sector="business")
+    text = str(err.value)
+    assert "\n" not in text and "uses education metrics, but sector is 'business'" in text
+    assert sc.check_design(design_dict("business"), sector="business").sector == "business"
+
+
+def test_metric_phrases_keep_names_capitalised():
+    assert sc.METRICS["nps"].phrase == "Net Promoter Score"
+    assert sc.METRICS["summer_melt"].phrase == "summer melt"
+    assert sc.METRICS["retention"].phrase == "first-year retention (full-time)"
 
 
 def test_north_star_counter_is_optional_and_thresholds_apply():
@@ -199,6 +215,9 @@ BAD_FILES = [
      "1 driver: a scorecard needs 3 to 6"),
     ("no_drivers.yml", "north_star: retension\ndrivers: []\n", "0 drivers: a scorecard needs 3 to 6"),
     ("latin1.yml", b"name: Caf\xe9\n", "not UTF-8 text"),
+    ("twice.yml", "north_star: {metric: retention, counter: access, reason: r}\nnorth_star: {metric: yield}\n",
+     "'north_star' appears twice (line 2); keep one of them"),
+    ("map_drivers.yml", "north_star: retention\ndrivers:\n  yield: summer_melt\n", "drivers must be a list"),
 ]
 
 
@@ -277,7 +296,7 @@ def test_verdicts_and_statuses():
 
 def test_text_says_what_moved_in_the_metric_s_own_unit():
     assert sc.what_moved("summer_melt", -2.54) == "summer melt fell 2.5 pp"
-    assert sc.what_moved("nps", 3.0, 1.234) == "net Promoter Score rose 3.0 points (1.2 SE)"
+    assert sc.what_moved("nps", 3.0, 1.234) == "Net Promoter Score rose 3.0 points (1.2 SE)"
     design = sc.check_design(design_dict())
     card = sc.assess(_measured({"retention": (80, 1, 85, 1), "access": (50, 1, 40, 1)}, design), design)
     table = sc.scorecard_table(card)
@@ -381,6 +400,17 @@ def test_a_pair_with_the_wrong_counter_is_explained():
     assert not row["caught"] and "does not reveal this shortcut, first_value_churn would" in row["verdict"]
 
 
+def test_a_right_pair_that_did_not_flag_says_which_metric_stayed_quiet():
+    design = sc.check_design(design_dict("education"))
+    measured = _measured({"retention": (80, 1, 85, 1), "access": (50, 1, 49.5, 1),
+                          "yield": (30, 2, 31, 2), "summer_melt": (10, 2, 11, 2)}, design)
+    card = sc.assess(measured, design)
+    ev = sc.evaluate(card, design, 1.0).set_index("metric")
+    assert ev.loc["retention", "verdict"].endswith("the pair is right, but first-generation or Pell share of the "
+                                                   "cohort stayed within noise")
+    assert ev.loc["yield", "verdict"].endswith("yield (enrolled / admitted) and summer melt both stayed within noise")
+
+
 @pytest.mark.parametrize("seed", range(1, 21))
 def test_handle_time_gaming_is_caught_by_its_pair_for_every_seed(seed):
     """data/README.md: at gaming 1 the pair aht / repeat flags the handle-time gaming (20 seeds)."""
@@ -406,6 +436,24 @@ def test_noise_draws_are_honest_redraws():
     assert "honest redraws" in spec["description"] and "of the ticks fall inside the band" in spec["description"]
     with pytest.raises(sc.ParameterError, match="n_draws must be a whole number of at least 2"):
         sc.noise_draws(design, n_draws=1)
+    # each draw's pairs judged like the card: a flag in an honest redraw is a false flag
+    for d, g in draws.groupby("draw"):
+        card = sc.assess(sc.measure(design, sc.load_periods(design.keys, seed=5, gaming=0.0, draw=int(d))), design)
+        assert sorted(g.loc[g["flagged"], "key"]) == sorted(sc.flagged(card))
+
+
+def test_the_chance_of_a_false_alarm_is_named():
+    draws = pd.DataFrame({"draw": [1, 1, 2, 2, 3, 3, 4, 4], "key": ["a", "b"] * 4,
+                          "beyond_noise": [True, False, False, False, True, True, False, False],
+                          "flagged": [True, False, False, False, False, False, False, False]})
+    fa = sc.chance_of_false_alarms(draws, 1.96)
+    assert fa["metrics"] == 2 and fa["draws"] == 4
+    assert fa["alpha"] == pytest.approx(5.0, abs=0.01)
+    assert fa["independent"] == pytest.approx(100 * (1 - 0.95 ** 2), abs=0.01)
+    assert fa["any_beyond"] == 50.0 and fa["any_flag"] == 25.0
+    assert sc.chance_of_false_alarms(draws, 3.0)["alpha"] == pytest.approx(0.27, abs=0.01)
+    with pytest.raises(sc.ParameterError, match="noise_z"):
+        sc.chance_of_false_alarms(draws, 0)
 
 
 # ------------------------------------------------------------------ export and results record
@@ -422,7 +470,8 @@ def test_export_writes_an_offline_page_a_csv_and_the_design(tmp_path):
     page = files["scorecard.html"].read_text(encoding="utf-8")
     assert "<svg" in page and "<script" not in page and "http://" not in page.replace("http://www.w3.org", "")
     assert "Test College" in page and "caught: x" in page
-    csv = pd.read_csv(files["scorecard.csv"])
+    csv = pd.read_csv(files["scorecard.csv"], keep_default_na=False)
+    assert csv.loc[0, "change_unit"] == "percentage points" and "counter_change_unit" in csv.columns
     assert list(csv["metric"]) == [p.metric for p in design.pairs] and "se" in csv.columns
     assert sc.load_design(files["design.yml"]) == design
     blocker = tmp_path / "file"

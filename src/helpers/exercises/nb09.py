@@ -75,6 +75,42 @@ def _no_sqrt(x_prev: int, n_prev: int, x_cur: int, n_cur: int) -> tuple[float, f
     return 100 * (p1 - p0), 100 * (p0 * (1 - p0) / n_prev + p1 * (1 - p1) / n_cur)
 
 
+def _pooled(x_prev: int, n_prev: int, x_cur: int, n_cur: int) -> tuple[float, float]:
+    p0, p1 = x_prev / n_prev, x_cur / n_cur
+    p = (x_prev + x_cur) / (n_prev + n_cur)
+    return 100 * (p1 - p0), 100 * math.sqrt(p * (1 - p) * (1 / n_prev + 1 / n_cur))
+
+
+def _n_minus_one(x_prev: int, n_prev: int, x_cur: int, n_cur: int) -> tuple[float, float]:
+    p0, p1 = x_prev / n_prev, x_cur / n_cur
+    return 100 * (p1 - p0), 100 * math.sqrt(p0 * (1 - p0) / (n_prev - 1) + p1 * (1 - p1) / (n_cur - 1))
+
+
+def _swapped(x_prev: int, n_prev: int, x_cur: int, n_cur: int) -> tuple[float, float]:
+    change, se = reference_change_and_se(x_prev, n_prev, x_cur, n_cur)
+    return se, change
+
+
+def _previous_minus_current(x_prev: int, n_prev: int, x_cur: int, n_cur: int) -> tuple[float, float]:
+    change, se = reference_change_and_se(x_prev, n_prev, x_cur, n_cur)
+    return -change, se
+
+
+def _se_as_fraction(x_prev: int, n_prev: int, x_cur: int, n_cur: int) -> tuple[float, float]:
+    change, se = reference_change_and_se(x_prev, n_prev, x_cur, n_cur)
+    return change, se / 100
+
+
+def _z_for_se(x_prev: int, n_prev: int, x_cur: int, n_cur: int) -> tuple[float, float]:
+    change, se = reference_change_and_se(x_prev, n_prev, x_cur, n_cur)
+    return change, change / se if se else float("nan")
+
+
+def _previous_se_only(x_prev: int, n_prev: int, x_cur: int, n_cur: int) -> tuple[float, float]:
+    p0, p1 = x_prev / n_prev, x_cur / n_cur
+    return 100 * (p1 - p0), 100 * math.sqrt(p0 * (1 - p0) / n_prev)
+
+
 def _reference(x_prev: int, n_prev: int, x_cur: int, n_cur: int) -> ChangeSE:
     return ChangeSE(*reference_change_and_se(x_prev, n_prev, x_cur, n_cur))
 
@@ -89,9 +125,13 @@ def _pair(abs_tol: float = 0.01) -> Any:
         except (TypeError, ValueError):
             return Mismatch("return two numbers: return change, standard_error")
         want = [float(v) for v in expected]
-        for name, g, w in zip(("the change", "the standard error"), got, want):
+        for name, g in zip(("the change", "the standard error"), got):
             if math.isnan(g):
                 return Mismatch(f"{name} is NaN: look for a division by zero")
+        for name, g, w in zip(("the change", "the standard error"), got, want):
+            if abs(g - w) > abs_tol and any(g == round(w, d) for d in range(3)):
+                return Mismatch(f"{name} is rounded ({g:g} for {w:.4f}): return the numbers unrounded, "
+                                "and round only when you print them")
             if abs(g - w) > abs_tol:
                 return Mismatch(f"{name} is off", generic=True)
         return None
@@ -189,7 +229,7 @@ def exercises(design: scorecard.Design, my_design: Any, catalogue: pd.DataFrame,
     binomial_on_card = [k for k in design.keys if scorecard.METRICS[k].binomial]
     case_key = next((k for k in design.keys[1:] if scorecard.METRICS[k].binomial), None) \
         or (binomial_on_card[0] if binomial_on_card else next(k for k in by_key.index if scorecard.METRICS[k].binomial))
-    case_label = scorecard.METRICS[case_key].label[0].lower() + scorecard.METRICS[case_key].label[1:]
+    case_label = scorecard.METRICS[case_key].phrase
 
     moved = tuple(k for g in scorecard.planted(sector, gaming) for k in [g["metric"], *g["revealed_by"]])
     pick, redraw = noise_pick(draws, catalogue, noise_z, exclude=moved)
@@ -209,6 +249,10 @@ def exercises(design: scorecard.Design, my_design: Any, catalogue: pd.DataFrame,
          "a change carries the noise of both periods: use sqrt(se_previous² + se_current²)"),
         ("standard errors added", abs(change) / _ses_added(x0, n0, x1, n1)[1],
          "standard errors add in squares: sqrt(se_previous² + se_current²), not se_previous + se_current"),
+        ("a pooled standard error", abs(change) / _pooled(x0, n0, x1, n1)[1],
+         "that uses the pooled rate of a test of no change; here each period has its own rate: "
+         "sqrt(p0 (1 - p0) / n0 + p1 (1 - p1) / n1)"),
+        ("the signed value", -z_abs, "give the absolute value: how many standard errors, without a sign"),
     ]:
         if not math.isnan(value) and abs(value - z_abs) > 0.1:
             z_mistakes.append((label, (lambda v=value: v), message))
@@ -231,7 +275,7 @@ def exercises(design: scorecard.Design, my_design: Any, catalogue: pd.DataFrame,
             Case(args=(450, 1000, 450, 1000), label="no change", why="a change of 0 still has a standard error"),
         ]
 
-    ns_label = scorecard.METRICS[design.north_star.metric].label.lower()
+    ns_label = scorecard.METRICS[design.north_star.metric].phrase
     return ExerciseSet(
         Exercise(
             "q1",
@@ -267,9 +311,26 @@ def exercises(design: scorecard.Design, my_design: Any, catalogue: pd.DataFrame,
                  "in percentage points"),
                 ("standard errors added", _ses_added,
                  "independent noises add in squares: sqrt(se_prev**2 + se_cur**2)"),
-                ("current period only", _current_se_only, "both periods are samples: include the previous one's noise"),
+                ("current period only", _current_se_only,
+                 "that is one period's noise only: both periods are samples, so use sqrt(se_prev**2 + se_cur**2)"),
                 ("fractions", _fractions, "multiply by 100: the change and its SE are in percentage points"),
-                ("no square root", _no_sqrt, "the standard error is the square root of the summed variances"),
+                ("no square root", _no_sqrt, "the standard error is the square root of the summed variances (if it is a fraction instead, "
+                 "multiply it by 100)"),
+                ("n - 1", _n_minus_one, "divide by n, not n - 1: p (1 - p) / n is the variance of a share"),
+                ("pooled standard error", _pooled,
+                 "that is the pooled standard error of a test that assumes no change; the standard error of the "
+                 "change itself uses each period's own rate: sqrt(p0 (1 - p0) / n0 + p1 (1 - p1) / n1)"),
+                ("order swapped", _swapped, "return the change first, then its standard error"),
+                ("previous minus current", _previous_minus_current,
+                 "the sign is turned round: the change is current minus previous"),
+                ("standard error as a fraction", _se_as_fraction,
+                 "the change is in percentage points but the standard error is a fraction: multiply it by 100 too "
+                 "(and take the square root of the summed variances)"),
+                ("change in standard errors", _z_for_se,
+                 "that second number is the change divided by its standard error (Exercise 3); return the "
+                 "standard error itself"),
+                ("previous period only", _previous_se_only,
+                 "that is one period's noise only: both periods are samples, so use sqrt(se_prev**2 + se_cur**2)"),
             ],
             hints=[
                 "p = x / n for each period; se = 100 * sqrt(p * (1 - p) / n).",
@@ -288,7 +349,7 @@ def exercises(design: scorecard.Design, my_design: Any, catalogue: pd.DataFrame,
         ),
         Exercise(
             "q3",
-            f"{where}, {m.label[0].lower() + m.label[1:]} went from {x0:,} of {n0:,} in the previous period "
+            f"{where}, {m.phrase} went from {x0:,} of {n0:,} in the previous period "
             f"to {x1:,} of {n1:,} in the current one. By how many standard errors did it change? "
             "Give the absolute value (for example 1.25).",
             expected=lambda: z_abs,

@@ -26,7 +26,7 @@ from typing import Any
 
 from .assess import (BETTER, FLAG, IMPROVED, NO_TREND, NOISE, NOISE_Z, SMALL, STATUSES, STEADY, UNKNOWN, WATCH,
                      WORSE, WORSE_PAIR, assess, change_and_se, estimate, evaluate, explain_flags, flagged, judge,
-                     key_figures, measure, noise_bands, false_flags, evaluation_lines, noise_draws, scorecard_table, summary_lines, what_moved)
+                     chance_of_false_alarms, key_figures, measure, noise_bands, false_flags, evaluation_lines, noise_draws, scorecard_table, summary_lines, what_moved)
 from .catalogue import METRICS, SECTORS, Estimate, Metric, catalogue_table, datasets_for
 from .charts import VERDICT_COLOURS, card_chart, card_view, noise_chart
 from .design import (DEFAULT_DESIGNS, MAX_DRIVERS, MIN_DRIVERS, Design, DesignError, Pair, check_design,
@@ -41,7 +41,7 @@ __all__ = [
     "GAMED", "MAX_GAMING", "ParameterError", "check_gaming", "load_periods", "planted",
     "NOISE_Z", "BETTER", "WORSE", "NOISE", "SMALL", "UNKNOWN", "FLAG", "WORSE_PAIR", "IMPROVED", "WATCH",
     "STEADY", "NO_TREND", "STATUSES", "estimate", "measure", "change_and_se", "judge", "assess", "flagged",
-    "what_moved", "scorecard_table", "summary_lines", "explain_flags", "evaluate", "false_flags", "evaluation_lines", "noise_draws", "noise_bands",
+    "what_moved", "scorecard_table", "chance_of_false_alarms", "summary_lines", "explain_flags", "evaluate", "false_flags", "evaluation_lines", "noise_draws", "noise_bands",
     "key_figures", "VERDICT_COLOURS", "card_chart", "card_view", "noise_chart", "EXPORT_FILES",
     "export_scorecard", "default_name",
 ]

@@ -36,7 +36,7 @@ __all__ = [
     "FLAG", "WORSE_PAIR", "IMPROVED", "WATCH", "STEADY", "NO_TREND", "STATUSES",
     "estimate", "measure", "change_and_se", "judge", "assess", "flagged", "what_moved",
     "scorecard_table", "summary_lines", "explain_flags", "evaluate", "false_flags", "evaluation_lines", "noise_draws", "noise_bands",
-    "key_figures",
+    "chance_of_false_alarms", "key_figures",
 ]
 
 NOISE_Z = 1.96
@@ -184,7 +184,7 @@ def flagged(card: pd.DataFrame) -> list[str]:
 def what_moved(key: str, change: float, z: float | None = None) -> str:
     """Plain words: ``"summer melt fell 2.5 pp"`` (with ``", 1.2 SE"`` when ``z`` is given)."""
     m = METRICS[key]
-    name = m.label[0].lower() + m.label[1:]
+    name = m.phrase
     if change is None or math.isnan(change):
         return f"{name}: no previous period"
     verb = "rose" if change > 0 else ("fell" if change < 0 else "did not change")
@@ -283,12 +283,37 @@ def evaluate(card: pd.DataFrame, design: Design, gaming: float | None) -> pd.Dat
                        f"this shortcut, {names} would")
         else:
             by = ""
-            verdict = (f"missed: {label} ({g['shortcut']}); the pair is right, but a change stayed within noise "
-                       "or below your practical thresholds")
+            verdict = f"missed: {label} ({g['shortcut']}); the pair is right, but {_why_quiet(pair.iloc[0])}"
         rows.append({"metric": key, "shortcut": g["shortcut"], "revealed_by": ", ".join(revealers),
                      "on_card": bool(len(pair)), "caught": bool(len(hit)), "caught_by": by, "verdict": verdict})
     return pd.DataFrame(rows, columns=["metric", "shortcut", "revealed_by", "on_card", "caught", "caught_by",
                                        "verdict"])
+
+
+def _why_quiet(row: Any) -> str:
+    """Why a right pair did not flag: which of its two metrics did not move far enough."""
+    def part(key: str, verdict: str) -> str:
+        phrase = METRICS[key].phrase
+        if verdict == NOISE:
+            return f"{phrase} stayed within noise"
+        if verdict == SMALL:
+            return f"{phrase} moved beyond noise but less than your practical threshold"
+        if verdict in (BETTER, WORSE):
+            return f"{phrase} got {verdict}"
+        return f"{phrase}: {verdict}"
+
+    metric, counter = str(row["metric"]), str(row["counter"])
+    mv, cv = str(row["verdict"]), str(row["counter_verdict"])
+    if mv != BETTER and cv != WORSE and mv == cv and mv in (NOISE, SMALL):
+        both = f"{METRICS[metric].phrase} and {METRICS[counter].phrase}"
+        return (f"{both} both stayed within noise" if mv == NOISE else
+                f"{both} both moved beyond noise but less than your practical thresholds")
+    parts = []
+    if mv != BETTER:
+        parts.append(part(metric, mv))
+    if cv != WORSE:
+        parts.append(part(counter, cv))
+    return " and ".join(parts) if parts else "the pair was not flagged"
 
 
 def false_flags(card: pd.DataFrame, design: Design, gaming: float | None) -> list[str]:
@@ -335,17 +360,39 @@ def noise_draws(design: Design, seed: int = 42, period: int = 2024, n_draws: int
 
     One row per draw and metric: ``draw``, ``key``, ``previous``, ``previous_n``, ``current``,
     ``current_n``, ``change``, ``se``, ``z``, ``good_z``, ``beyond_noise`` (judged with that
-    draw's own standard error)."""
+    draw's own standard error) and ``flagged`` (the metric's pair is flagged in that draw,
+    with the design's thresholds: a false flag, since nothing was gamed)."""
     if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 2:
         raise ParameterError(f"n_draws must be a whole number of at least 2, got {n_draws!r}")
     frames = []
     for draw in range(1, n_draws + 1):
         periods = load_periods(design.keys, seed=seed, period=period, gaming=0.0, draw=draw)
-        judged = judge(measure(design, periods), noise_z)
+        measured = measure(design, periods)
+        judged = judge(measured, noise_z)
         judged.insert(0, "draw", draw)
+        judged["flagged"] = judged["key"].isin(flagged(assess(measured, design, noise_z)))
         frames.append(judged[["draw", "key", "previous", "previous_n", "current", "current_n", "change", "se", "z",
-                              "good_z", "beyond_noise"]])
+                              "good_z", "beyond_noise", "flagged"]])
     return pd.concat(frames, ignore_index=True)
+
+
+def chance_of_false_alarms(draws: pd.DataFrame, noise_z: float = NOISE_Z) -> dict[str, float]:
+    """Many metrics judged at once, when nothing was gamed: ``metrics`` on the card,
+    ``alpha`` (the chance that one metric's change crosses ``noise_z`` standard errors by
+    chance, two-sided, normal), ``independent`` (percent: the chance that at least one of
+    them does, were they independent: ``1 - (1 - alpha) ** metrics``), ``draws``, and from
+    the honest redraws ``any_beyond`` (percent of draws with at least one metric beyond
+    noise) and ``any_flag`` (percent of draws with at least one flagged pair: a false flag)."""
+    _check_positive("noise_z", noise_z)
+    k = int(draws["key"].nunique()) if len(draws) else 0
+    alpha = math.erfc(noise_z / math.sqrt(2))
+    by_draw = draws.groupby("draw")
+    n = int(draws["draw"].nunique()) if len(draws) else 0
+    return {
+        "metrics": k, "alpha": 100 * alpha, "independent": 100 * (1 - (1 - alpha) ** k), "draws": n,
+        "any_beyond": float(100 * by_draw["beyond_noise"].any().mean()) if n else float("nan"),
+        "any_flag": float(100 * by_draw["flagged"].any().mean()) if n and "flagged" in draws else float("nan"),
+    }
 
 
 def noise_bands(draws: pd.DataFrame, judged: pd.DataFrame) -> pd.DataFrame:

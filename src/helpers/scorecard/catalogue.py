@@ -82,6 +82,15 @@ class Metric:
                 "count": "customers"}[self.unit]
 
     @property
+    def phrase(self) -> str:
+        """The label inside a sentence: first letter lower-cased, unless the label is a
+        name whose next word is capitalised too ("Net Promoter Score")."""
+        words = self.label.split()
+        if len(words) > 1 and words[1][:1].isupper():
+            return self.label
+        return self.label[0].lower() + self.label[1:]
+
+    @property
     def direction(self) -> str:
         return "higher is better" if self.higher_is_better else "lower is better"
 

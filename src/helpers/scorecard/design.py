@@ -23,6 +23,7 @@ sector. :func:`check_design` refuses a design with one line naming the first pro
 from __future__ import annotations
 
 import difflib
+import math
 import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,14 +179,16 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() in {"", "____"}) or repr(value) == "____"
 
 
-def check_design(design: Any, source: str = "your design") -> Design:
+def check_design(design: Any, source: str = "your design", sector: str | None = None) -> Design:
     """The design, checked; :class:`DesignError` with one line naming the first problem.
 
     Refused: not a mapping, an unknown entry, no north star, fewer than 3 or more than 6
     drivers, a driver without a counter-metric, a counter-metric equal to its driver or to
-    the north star, an unknown metric (with "did you mean"), a missing reason, metrics from
-    both sectors, the same driver twice, a threshold that is not a number >= 0 or is for a
-    metric not on the card. ``source`` starts the message (a file name, or "your design").
+    the north star, an unknown metric (with "did you mean"), a metric given as a list, a
+    missing reason, metrics from both sectors, the same driver twice, a threshold that is
+    not a finite number >= 0 or is for a metric not on the card, and (when ``sector`` is
+    given) a design of the other sector. ``source`` starts the message (a file name, or
+    "your design").
     """
     def fail(message: str) -> DesignError:
         return DesignError(f"{source}: {message}")
@@ -218,6 +221,8 @@ def check_design(design: Any, source: str = "your design") -> Design:
     def metric_key(value: Any, where: str) -> str:
         if _blank(value):
             raise fail(f"{where}: no metric given")
+        if isinstance(value, (list, tuple, set, Mapping)):
+            raise fail(f"{where}: give one metric key in quotes, not a {type(value).__name__}")
         key = str(value).strip()
         if key not in METRICS:
             raise fail(f"{where}: unknown metric {key!r}{_did_you_mean(key, keys)}; see the catalogue for the keys")
@@ -276,10 +281,14 @@ def check_design(design: Any, source: str = "your design") -> Design:
         key = str(k)
         if key not in on_card:
             raise fail(f"thresholds: {key!r} is not on the card{_did_you_mean(key, sorted(on_card))}")
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not float(v) >= 0:
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not float(v) >= 0 or math.isinf(float(v)):
             raise fail(f"thresholds: {key} must be a number >= 0 (a change in {METRICS[key].change_words}), got {v!r}")
         thresholds[key] = float(v)
-    return Design(name, sectors.pop(), tuple(pairs), thresholds)
+    found = sectors.pop()
+    if sector is not None and found != sector:
+        raise fail(f"uses {found} metrics, but sector is {sector!r}: set sector = {found!r} in the parameters "
+                   f"cell, or pick {sector} metrics from the catalogue")
+    return Design(name, found, tuple(pairs), thresholds)
 
 
 # ---------------------------------------------------------------------- YAML files
@@ -290,6 +299,30 @@ def _resolve(path: str | Path, base: str | Path | None) -> Path:
     if p.is_absolute() or base is None:
         return p
     return Path(base) / p
+
+
+class _DuplicateKey(Exception):
+    """A YAML mapping that names the same entry twice (the later one would win silently)."""
+
+
+def _unique_key_loader() -> Any:
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise _DuplicateKey(f"{key!r} appears twice (line {key_node.start_mark.line + 1}); "
+                                        "keep one of them")
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return Loader
+
+
+_UniqueKeyLoader = _unique_key_loader()
 
 
 def load_design(path: str | Path, base: str | Path | None = None) -> Design:
@@ -320,7 +353,9 @@ def load_design(path: str | Path, base: str | Path | None = None) -> Design:
     if not text.strip():
         raise DesignError(f"{where} is empty: it needs north_star and drivers")
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except _DuplicateKey as exc:
+        raise DesignError(f"{where}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "not valid YAML"

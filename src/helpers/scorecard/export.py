@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 
 from .assess import scorecard_table
+from .catalogue import METRICS
 from .design import Design, DesignError, save_design
 
 __all__ = ["export_scorecard", "EXPORT_FILES"]
@@ -31,6 +32,10 @@ def _csv_frame(card: pd.DataFrame) -> pd.DataFrame:
             "counter", "counter_label", "counter_previous", "counter_current", "counter_change", "counter_se",
             "counter_z", "counter_verdict", "counter_threshold", "status", "reason"]
     out = card[cols].copy()
+    # the unit of change, se and threshold (percentage points, NPS points, minutes, ...)
+    out.insert(out.columns.get_loc("change"), "change_unit", [METRICS[k].change_words for k in out["metric"]])
+    out.insert(out.columns.get_loc("counter_change"), "counter_change_unit",
+               [METRICS[k].change_words if k else "" for k in out["counter"]])
     for c in out.columns:
         if out[c].dtype.kind == "f":
             out[c] = out[c].round(4)
