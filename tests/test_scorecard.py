@@ -296,6 +296,7 @@ def test_verdicts_and_statuses():
 
 def test_text_says_what_moved_in_the_metric_s_own_unit():
     assert sc.what_moved("summer_melt", -2.54) == "summer melt fell 2.5 pp"
+    assert sc.what_moved("transfer_gain", -0.0003, 0.02) == "learning gain on an independent transfer test barely changed (0.0 SE)"
     assert sc.what_moved("nps", 3.0, 1.234) == "Net Promoter Score rose 3.0 points (1.2 SE)"
     design = sc.check_design(design_dict())
     card = sc.assess(_measured({"retention": (80, 1, 85, 1), "access": (50, 1, 40, 1)}, design), design)

@@ -187,8 +187,11 @@ def what_moved(key: str, change: float, z: float | None = None) -> str:
     name = m.phrase
     if change is None or math.isnan(change):
         return f"{name}: no previous period"
-    verb = "rose" if change > 0 else ("fell" if change < 0 else "did not change")
-    amount = "" if change == 0 else " " + m.fmt_change(change, signed=False)
+    amount = m.fmt_change(change, signed=False)
+    if change == 0 or not any(ch in "123456789" for ch in amount):
+        verb, amount = ("did not change" if change == 0 else "barely changed"), ""
+    else:
+        verb, amount = ("rose" if change > 0 else "fell"), " " + amount
     tail = "" if z is None or math.isnan(z) or math.isinf(z) else f" ({abs(z):.1f} SE)"
     return f"{name} {verb}{amount}{tail}"
 
