@@ -332,6 +332,11 @@ def test_chart_labels_legend_and_direction():
     assert spec["description"].startswith("Scorecard of 5 pairs, 1 flagged")
     view = sc.card_view(measured, design)
     assert view(8.0, 1.0)["title"].startswith("0 flags")
+    # the rows keep card order when a status (part of a label) changes with the sliders
+    moved = view(8.0, 1.0)
+    y = moved["hconcat"][0]["layer"][2]["encoding"]["y"]
+    assert y["sort"] == {"field": "order", "op": "min"}
+    assert [r["order"] for r in moved["datasets"]["mw_rows"]] == list(range(len(design.pairs) * 2))
 
 
 # ------------------------------------------------------------------ two periods, gaming

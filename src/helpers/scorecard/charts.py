@@ -43,6 +43,7 @@ def _card_rows(card: pd.DataFrame, clip: float) -> pd.DataFrame:
         for key, change, z, good_z, verdict, status in items:
             g = float(good_z)
             rows.append({
+                "order": len(rows),  # card order: the labels change with the status, the order does not
                 "row": _row_label(i, r.role, key, status),
                 "x": float(np.clip(g, -clip, clip)) if not math.isnan(g) else np.nan,
                 "beyond axis": bool(abs(g) > clip) if not math.isnan(g) else False,
@@ -85,9 +86,9 @@ def card_chart(card: pd.DataFrame, noise_z: float = NOISE_Z, *, title: str | Non
     if limit is None:
         limit = _axis_limit(card[["good_z", "counter_good_z"]].to_numpy(dtype="float64").ravel(), noise_z)
     datasets, desc, present, n_flags = _card_data(card, noise_z, limit)
-    order = [r["row"] for r in datasets["mw_rows"]]
-    height = 22 * len(order)
+    height = 22 * len(datasets["mw_rows"])
     rows_data, band_data = alt.NamedData(name="mw_rows"), alt.NamedData(name="mw_band")
+    order = alt.EncodingSortField(field="order", op="min")
     y = alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelLimit=420))
     scale = alt.Scale(domain=[-limit, limit])
     band = alt.Chart(band_data).mark_rect(color="#eeeeee").encode(
