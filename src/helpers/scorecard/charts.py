@@ -35,7 +35,7 @@ def _row_label(i: int, role: str, key: str, status: str | None) -> str:
 
 
 def _card_rows(card: pd.DataFrame, clip: float) -> pd.DataFrame:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i, r in enumerate(card.itertuples(index=False), start=1):
         items = [(r.metric, r.change, r.z, r.good_z, r.verdict, r.status)]
         if r.counter:
