@@ -38,6 +38,7 @@ __all__ = [
     "MAX_FALSE_ALARMS",
     "TARGET_CAUGHT",
     "TARGET_HONEST_FLAGGED",
+    "TARGET_USEFUL_TEAMS",
     "FRESH_SEED_OFFSETS",
     "HEART_OPTIONS",
     "NORTH_STAR_OPTIONS",
@@ -49,9 +50,14 @@ MIN_DETECTION = 0.80
 MAX_FALSE_ALARMS = 0.20
 
 #: q4: the share of gaming agents a metric set must catch on the fresh teams ...
-TARGET_CAUGHT = 0.95
+TARGET_CAUGHT = 0.90
 #: ... the largest share of honest agents it may flag ...
 TARGET_HONEST_FLAGGED = 0.15
+#: ... the fresh teams in which handle time must stay useful (of the three: with 40 agents,
+#: one team's rank correlation among the unflagged is noisy, so "every team" was out of reach
+#: for every set on the grid at about a third of seeds; these targets are reachable at 41 of 42
+#: seeds checked, and the first-guess set meets them at none) ...
+TARGET_USEFUL_TEAMS = 2
 #: ... and the fresh teams: the notebook's seed plus these offsets (never the seed itself).
 FRESH_SEED_OFFSETS = (1009, 2003, 3001)
 
@@ -134,12 +140,12 @@ def design_report(metric_set: MetricSet, teams: Sequence[pd.DataFrame]) -> dict[
     met = {
         "caught": caught_rate >= TARGET_CAUGHT,
         "honest": flagged_rate <= TARGET_HONEST_FLAGGED,
-        "useful": useful == len(cards),
+        "useful": useful >= min(TARGET_USEFUL_TEAMS, len(cards)),
     }
     text = (
         f"on {len(cards)} fresh teams it catches {caught} of {gamers} gaming agents ({caught_rate:.0%}; target at least "
         f"{TARGET_CAUGHT:.0%}), flags {flagged} of {honest} honest agents ({flagged_rate:.0%}; target at most "
-        f"{TARGET_HONEST_FLAGGED:.0%}), and handle time stays useful in {useful} of {len(cards)} teams (target: all)"
+        f"{TARGET_HONEST_FLAGGED:.0%}), and handle time stays useful in {useful} of {len(cards)} teams (target: at least {min(TARGET_USEFUL_TEAMS, len(cards))})"
     )
     return {"caught": caught, "gamers": gamers, "honest_flagged": flagged, "honest": honest, "useful_teams": useful,
             "teams": len(cards), "met": met, "score": (sum(met.values()), caught_rate - flagged_rate), "text": text}
@@ -390,8 +396,8 @@ def exercises(
         f"Design a metric set with handle time as its primary metric. It is scored on {len(teams)} fresh simulated "
         "teams (the same model and parameters, other seeds) and must catch at least "
         f"{TARGET_CAUGHT:.0%} of their gaming agents, flag at most {TARGET_HONEST_FLAGGED:.0%} of their honest agents, "
-        "and leave handle time useful (rank correlation with the true outcome at least 0.3 among the unflagged) in "
-        "every team.",
+        "and leave handle time useful (rank correlation with the true outcome at least 0.3 among the unflagged, and "
+        f"a gamer caught) in at least {TARGET_USEFUL_TEAMS} of the {len(teams)} teams.",
         expected=lambda: best,
         compare=_design_compare(teams, (float(repeat_limit), float(fcr_limit))),
         hints=[
