@@ -347,7 +347,8 @@ def exercises(
         "oriented so that + means faster goes with better outcomes) and the true resolution rate? A number from -1 to +1.",
         actual=lambda: default_card.corr_all,
         decimals=2,
-        note="Negative means the fastest agents resolve least: steering by speed alone steers towards worse service.",
+        note="A rank correlation lies between -1 and +1. Negative means the fastest agents resolve least: steering "
+             "by speed alone steers towards worse service.",
     )
 
     def cases() -> list[Case]:
