@@ -93,7 +93,7 @@ def test_q3_is_a_change_that_is_noise(case):
     assert 0 <= z < sc.NOISE_Z  # within noise in every case checked here
     assert ex.q3.check(round(z, 2)).status == CORRECT
     assert ex.q3.check(z + 0.5).status == INCORRECT
-    pick, redraw = nb09.noise_pick(draws, catalogue)
+    pick, redraw = nb09.noise_pick(draws, catalogue, avoid=nb09.shown_above(design, catalogue, sc.NOISE_Z))
     x0, n0, x1, n1 = nb09.counts(pick)
     change, se = nb09.reference_change_and_se(x0, n0, x1, n1)
     assert z == pytest.approx(abs(change) / se)
@@ -104,6 +104,27 @@ def test_q3_is_a_change_that_is_noise(case):
         assert fb.status == INCORRECT and "relative change" in fb.message
     fb = ex.q3.check(-z)
     assert z < 0.1 or (fb.status == INCORRECT and "without a sign" in fb.message), fb.message
+
+
+def test_q3_passes_over_a_change_the_notebook_prints_above_it():
+    """Business, seed 123, honest: the first choice for Exercise 3 is 0.9 standard errors, the
+    size of the in-view example's change printed above it; another change is asked for."""
+    design, catalogue, draws, ex = build("business", 123, 0.0, n_draws=20)
+    shown = nb09.shown_above(design, catalogue, sc.NOISE_Z)
+    z = ex.q3.expected_value()
+    assert all(abs(z - a) > 0.1 for a in shown), (z, shown)
+    first, _ = nb09.noise_pick(draws, catalogue)
+    x0, n0, x1, n1 = nb09.counts(first)
+    change, se = nb09.reference_change_and_se(x0, n0, x1, n1)
+    assert abs(change) / se != pytest.approx(z)  # the first choice was passed over
+
+
+def test_the_notebook_computes_the_same_rate_in_view():
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert any("next(k for k in design.keys + catalogue_keys if scorecard.METRICS[k].binomial)" in c.source
+               for c in nb.cells if c.cell_type == "code"), "keep nb09.teaching_rate and the notebook in step"
 
 
 def test_prediction_reveals_the_share_of_redraws_with_any_false_alarm(case):

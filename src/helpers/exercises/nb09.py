@@ -146,18 +146,33 @@ def counts(row: pd.Series) -> tuple[int, int, int, int]:
 
 
 def noise_pick(draws: pd.DataFrame, catalogue: pd.DataFrame, noise_z: float = scorecard.NOISE_Z,
-               exclude: tuple[str, ...] = ()) -> tuple[pd.Series, bool]:
+               exclude: tuple[str, ...] = (), avoid: tuple[float, ...] = ()) -> tuple[pd.Series, bool]:
     """A change that is noise: among the honest redraws, the binomial metric's change that is
     within noise and largest relative to its previous value (it looks most like news).
     ``(row, True)``; when the card has no binomial metric, the catalogue's binomial metric
-    (not in ``exclude``, what gaming moved) closest to that description, ``(row, False)``."""
+    (not in ``exclude``, what gaming moved) closest to that description, ``(row, False)``.
+    A change whose size in standard errors lies within 0.1 of a number in ``avoid`` (the
+    numbers the notebook prints above the exercise) is passed over while another is left,
+    so the answer cannot be copied from above."""
+    def shown(row: pd.Series) -> bool:
+        x0, n0, x1, n1 = counts(row)
+        change, se = reference_change_and_se(x0, n0, x1, n1)
+        z = abs(change) / se if se else float("nan")
+        return any(abs(z - a) <= 0.1 for a in avoid)
+
     def best(rows: pd.DataFrame) -> pd.Series:
         rows = rows[(rows["previous"] > 0) & rows["se"].notna() & (rows["se"] > 0)].copy()
         rows["relative"] = (rows["change"] / rows["previous"]).abs()
         noise = rows[rows["z"].abs() < noise_z]
         if len(noise):
-            return noise.sort_values(["relative", "key"], ascending=[False, True]).iloc[0]
-        return rows.assign(az=rows["z"].abs()).sort_values(["az", "key"]).iloc[0]
+            ordered = noise.sort_values(["relative", "key", "draw" if "draw" in noise else "key"],
+                                        ascending=[False, True, True])
+        else:
+            ordered = rows.assign(az=rows["z"].abs()).sort_values(["az", "key"])
+        for _, row in ordered.iterrows():
+            if not shown(row):
+                return row
+        return ordered.iloc[0]
 
     in_draws = draws[[scorecard.METRICS[k].binomial for k in draws["key"]]] if len(draws) else draws
     if len(in_draws):
@@ -167,6 +182,27 @@ def noise_pick(draws: pd.DataFrame, catalogue: pd.DataFrame, noise_z: float = sc
     if not any(keep):
         keep = [scorecard.METRICS[k].binomial for k in judged["key"]]
     return best(judged[keep]), False
+
+
+def teaching_rate(design: scorecard.Design, keys: list[str]) -> str:
+    """The rate notebook 09 computes in view: the first plain rate on the card, else of ``keys``."""
+    return next(k for k in design.keys + list(keys) if scorecard.METRICS[k].binomial)
+
+
+def shown_above(design: scorecard.Design, catalogue: pd.DataFrame, noise_z: float) -> tuple[float, ...]:
+    """Numbers notebook 09 prints before Exercise 3 that a change in standard errors could
+    resemble: the in-view example's change, standard error and size in standard errors, the
+    thresholds, the measured values and ``noise_z``."""
+    by_key = catalogue.set_index("key")
+    row = by_key.loc[teaching_rate(design, list(by_key.index))]
+    p0, p1 = float(row["previous"]) / 100, float(row["current"]) / 100
+    se = 100 * math.sqrt(p0 * (1 - p0) / float(row["previous_n"]) + p1 * (1 - p1) / float(row["current_n"]))
+    change = 100 * (p1 - p0)
+    values = [abs(change), se, abs(change) / se if se else 0.0, float(noise_z)]
+    values += [design.threshold(k) for k in design.keys]
+    values += [m.practical for m in scorecard.METRICS.values() if m.sector == design.sector]
+    values += [float(v) for v in catalogue[["previous", "current"]].to_numpy().ravel() if v == v]
+    return tuple(v for v in values if 0 <= v < 10)
 
 
 class _Example(dict):  # type: ignore[type-arg]
@@ -232,7 +268,7 @@ def exercises(design: scorecard.Design, my_design: Any, catalogue: pd.DataFrame,
     case_label = scorecard.METRICS[case_key].phrase
 
     moved = tuple(k for g in scorecard.planted(sector, gaming) for k in [g["metric"], *g["revealed_by"]])
-    pick, redraw = noise_pick(draws, catalogue, noise_z, exclude=moved)
+    pick, redraw = noise_pick(draws, catalogue, noise_z, exclude=moved, avoid=shown_above(design, catalogue, noise_z))
     m = scorecard.METRICS[str(pick["key"])]
     where = ("In one honest redraw (nothing gamed)"
              if redraw else "In this run's data")
@@ -351,7 +387,7 @@ def exercises(design: scorecard.Design, my_design: Any, catalogue: pd.DataFrame,
             "q3",
             f"{where}, {m.phrase} went from {x0:,} of {n0:,} in the previous period "
             f"to {x1:,} of {n1:,} in the current one. By how many standard errors did it change? "
-            "Give the absolute value (for example 1.25).",
+            "Give the absolute value, to two decimals.",
             expected=lambda: z_abs,
             compare=number(abs_tol=0.05, decimals=2),
             hints=[
