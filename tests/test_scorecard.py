@@ -390,7 +390,8 @@ def test_evaluation_caught_missed_and_false_alarms(org):
     ev = sc.evaluate(card, design, 1.0)
     assert list(ev["metric"]) == [g["metric"] for g in sc.GAMED[sector]]
     for r in ev.itertuples():
-        assert r.verdict.startswith("caught" if r.caught else ("missed" if r.on_card else "not on the card"))
+        assert r.verdict.startswith("caught" if r.caught else ("missed" if r.on_card else
+                                                                ("not on the card", "only as a counter-metric")))
         if r.caught:
             assert r.metric in sc.flagged(card) and r.caught_by in r.revealed_by
     assert sc.evaluate(card, design, 0.0).empty
@@ -404,6 +405,17 @@ def test_a_pair_with_the_wrong_counter_is_explained():
     card = sc.assess(sc.measure(design, sc.load_periods(design.keys, seed=42, gaming=1.0)), design)
     row = sc.evaluate(card, design, 1.0).set_index("metric").loc["first_value"]
     assert not row["caught"] and "does not reveal this shortcut, first_value_churn would" in row["verdict"]
+
+
+def test_a_gamed_metric_without_a_counter_or_only_as_a_counter_is_explained():
+    d = design_dict()
+    d["north_star"] = {"metric": "retention"}  # no counter-metric
+    d["drivers"][0] = {"metric": "summer_melt", "counter": "yield", "reason": "melt falls if nobody is pressed"}
+    design = sc.check_design(d)
+    card = sc.assess(_measured({}, design), design)
+    ev = sc.evaluate(card, design, 1.0).set_index("metric")
+    assert "it has no counter-metric, access or census_withdrawal would reveal this shortcut" in ev.loc["retention", "verdict"]
+    assert ev.loc["yield", "verdict"].startswith("only as a counter-metric: Yield")
 
 
 def test_a_right_pair_that_did_not_flag_says_which_metric_stayed_quiet():

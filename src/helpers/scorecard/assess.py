@@ -278,10 +278,14 @@ def evaluate(card: pd.DataFrame, design: Design, gaming: float | None) -> pd.Dat
             verdict = f"caught: {label} ({g['shortcut']}) flagged by its pair {key} / {by}"
         elif not len(pair):
             by = ""
-            verdict = f"not on the card: {label} ({g['shortcut']}); a pair {key} / {names} would catch it"
+            where = ("only as a counter-metric" if key in set(card["counter"]) else "not on the card")
+            verdict = f"{where}: {label} ({g['shortcut']}); a pair {key} / {names} would catch it"
+        elif not pair.iloc[0]["counter"]:
+            by = ""
+            verdict = f"missed: {label} ({g['shortcut']}); it has no counter-metric, {names} would reveal this shortcut"
         elif pair.iloc[0]["counter"] not in revealers:
             by = ""
-            counter = pair.iloc[0]["counter"] or "no counter-metric"
+            counter = pair.iloc[0]["counter"]
             verdict = (f"missed: {label} ({g['shortcut']}); its counter-metric ({counter}) does not reveal "
                        f"this shortcut, {names} would")
         else:
