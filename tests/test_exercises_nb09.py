@@ -123,8 +123,20 @@ def test_the_notebook_computes_the_same_rate_in_view():
     import nbformat
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    assert any("next(k for k in design.keys + catalogue_keys if scorecard.METRICS[k].binomial)" in c.source
+    assert any("if scorecard.METRICS[k].binomial and scorecard.METRICS[k].independent_periods" in c.source
                for c in nb.cells if c.cell_type == "code"), "keep nb09.teaching_rate and the notebook in step"
+
+
+@pytest.mark.parametrize("sector", sc.SECTORS)
+def test_the_rates_taught_with_the_independent_samples_formula_have_new_people_each_period(sector):
+    *_, ex = build(sector, 42, 1.0, n_draws=2)
+    design = sc.check_design(sc.default_design(sector))
+    key = nb09.teaching_rate(design, list(sc.catalogue_table(sector)["key"]))
+    assert sc.METRICS[key].binomial and sc.METRICS[key].independent_periods
+    run_case = ex.q2.cases()[0].label
+    assert any(sc.METRICS[k].phrase in run_case for k in sc.METRICS if sc.METRICS[k].independent_periods
+               and sc.METRICS[k].sector == sector)
+    assert not sc.METRICS["survey_response"].independent_periods and not sc.METRICS["crr"].independent_periods
 
 
 def test_prediction_reveals_the_share_of_redraws_with_any_false_alarm(case):

@@ -184,9 +184,16 @@ def noise_pick(draws: pd.DataFrame, catalogue: pd.DataFrame, noise_z: float = sc
     return best(judged[keep]), False
 
 
+def _plain_rate(key: str) -> bool:
+    """A share of independent units whose two periods hold different people."""
+    m = scorecard.METRICS[key]
+    return m.binomial and m.independent_periods
+
+
 def teaching_rate(design: scorecard.Design, keys: list[str]) -> str:
-    """The rate notebook 09 computes in view: the first plain rate on the card, else of ``keys``."""
-    return next(k for k in design.keys + list(keys) if scorecard.METRICS[k].binomial)
+    """The rate notebook 09 computes in view: the first plain rate of two independent samples
+    on the card, else of ``keys``."""
+    return next(k for k in design.keys + list(keys) if _plain_rate(k))
 
 
 def shown_above(design: scorecard.Design, catalogue: pd.DataFrame, noise_z: float) -> tuple[float, ...]:
@@ -263,7 +270,9 @@ def exercises(design: scorecard.Design, my_design: Any, catalogue: pd.DataFrame,
     sector = design.sector
     by_key = catalogue.set_index("key")
     binomial_on_card = [k for k in design.keys if scorecard.METRICS[k].binomial]
-    case_key = next((k for k in design.keys[1:] if scorecard.METRICS[k].binomial), None) \
+    # the run's case for Exercise 2: a rate of two independent samples (the formula's assumption)
+    case_key = next((k for k in design.keys[1:] if _plain_rate(k)), None) \
+        or next((k for k in design.keys + list(by_key.index) if _plain_rate(k)), None) \
         or (binomial_on_card[0] if binomial_on_card else next(k for k in by_key.index if scorecard.METRICS[k].binomial))
     case_label = scorecard.METRICS[case_key].phrase
 

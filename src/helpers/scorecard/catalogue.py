@@ -32,6 +32,8 @@ from .. import education, metrics
 __all__ = ["Estimate", "Metric", "METRICS", "SECTORS", "sector_of", "catalogue_table", "datasets_for"]
 
 SECTORS = ("education", "business")
+#: datasets whose two periods hold the same people (survey waves, the customer panel)
+_SHARED_PEOPLE = frozenset({"customer_survey", "educator_survey", "customer_accounts"})
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,13 @@ class Metric:
         """The unit of a change in words, for tables."""
         return {"%": "percentage points", "NPS": "NPS points", "g": "gain", "min": "minutes", "$": "dollars",
                 "count": "customers"}[self.unit]
+
+    @property
+    def independent_periods(self) -> bool:
+        """True when the two periods hold different people (new cohorts, students, contacts);
+        False for the surveys sent to the same customers or teachers twice and for the
+        customer panel, whose periods share people."""
+        return self.dataset not in _SHARED_PEOPLE
 
     @property
     def phrase(self) -> str:
