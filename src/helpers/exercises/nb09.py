@@ -333,12 +333,16 @@ def exercises(design: scorecard.Design, my_design: Any, catalogue: pd.DataFrame,
                 "Each driver is a mapping with metric, counter and reason; keys come from the catalogue's key column.",
             ],
             solution_code=(
-                "# one possible change (education): guard retention with census withdrawals\n"
+                "# one possible change: guard retention with the entrants withdrawn before the census date\n"
                 "my_design['north_star']['counter'] = 'census_withdrawal'\n"
-                "# (business): guard first value with the churn of those who 'reached' it\n"
-                "# my_design['drivers'][2]['counter'] = 'first_value_churn'\n"
-                "# then write the reason, and check: scorecard.check_design(my_design)"
-            ),
+                "my_design['north_star']['reason'] = 'Steering high-risk entrants out before the census date lifts "
+                "retention; census withdrawals show it directly.'\n"
+                if sector == "education" else
+                "# one possible change: guard first value with the churn of those who 'reached' it\n"
+                "my_design['drivers'][2]['counter'] = 'first_value_churn'\n"
+                "my_design['drivers'][2]['reason'] = 'Counting a first login as value lifts first value; customers "
+                "who reached it then churn as often as those who did not.'\n"
+            ) + "scorecard.check_design(my_design)  # passes: run the notebook again with your design",
             why="A scorecard you designed is one you can defend: every pair names the shortcut it guards against.",
             explain="Your design passes the check. The rest of the notebook runs it.",
         ),
