@@ -392,3 +392,18 @@ def test_distinct_mistakes_keeps_only_what_the_data_tells_apart():
                               ("nan", counted(float("nan")), "z"), ("boom", lambda: 1 / 0, "w")], 50.0, 0.05)
     assert [k[0] for k in kept] == ["far"] and kept[0][1]() == 55.0 and kept[0][1]() == 55.0
     assert calls.count(55.0) == 1  # computed once
+
+
+def test_rounding_wins_over_a_nearby_mistake_and_text_columns_compare_as_labels():
+    q = Exercise("q1", "?", expected=lambda: 80.7, compare=number(abs_tol=0.05, decimals=1),
+                 mistakes=[("the team mean", lambda: 81.04, "x")])
+    fb = q.check(81)
+    assert "one more decimal" in fb.message and "team mean" not in fb.message and not fb.mistake
+    assert q.check(81.04).mistake == "the team mean"
+    table = pd.DataFrame({"team": ["a", "b"], "csat": [80.0, 70.0]})
+    t = Exercise("t", "?", expected=lambda: table, compare=frame(abs_tol=0.01),
+                 mistakes=[("other", lambda: table.assign(csat=[1.0, 2.0]), "y")])
+    assert t.check(table.copy()).correct
+    fb = t.check(table.assign(team=["a", "c"]))
+    assert fb.status == INCORRECT and "'c'" in fb.message
+    assert t.check(table.assign(csat=[1.0, 2.0])).mistake == "other"

@@ -38,13 +38,16 @@ __all__ = [
 
 
 class Mismatch(str):
-    """Why an answer does not match; ``generic`` when it only says "too high/low"."""
+    """Why an answer does not match; ``generic`` when it only says "too high/low",
+    ``precision`` when the answer is right at the precision it was given."""
 
     generic: bool = False
+    precision: bool = False
 
-    def __new__(cls, text: str, generic: bool = False) -> Mismatch:
+    def __new__(cls, text: str, generic: bool = False, precision: bool = False) -> Mismatch:
         obj = super().__new__(cls, text)
         obj.generic = generic
+        obj.precision = precision
         return obj
 
 
@@ -109,7 +112,8 @@ def number(abs_tol: float = 0.5, rel_tol: float = 0.0, decimals: int = 2, unit: 
             more = decimals - given
             return Mismatch(
                 f"{as_given(answer)} is right to {given} decimal{'s' if given != 1 else ''}; "
-                f"give {'one more decimal' if more == 1 else f'{more} more decimals'} (the check wants {decimals})"
+                f"give {'one more decimal' if more == 1 else f'{more} more decimals'} (the check wants {decimals})",
+                precision=True,
             )
         if given >= 1 and abs(value - math.trunc(want * 10**given) / 10**given) < 1e-9:
             return Mismatch(f"{as_given(answer)} looks cut off rather than rounded: round to {decimals} decimals")
@@ -278,6 +282,11 @@ def frame(abs_tol: float = 1e-6, rel_tol: float = 0.0, check_order: bool = False
             return Mismatch(f"{where}{' and '.join(parts)}; group by the column the question names")
         if check_order and [norm_label(k) for k in got.index] != [norm_label(k) for k in want.index]:
             return Mismatch(f"{where}the labels are right but in another order; sort as the question asks")
+        if not all(to_number(wv) is not None for _, wv in w.values()):  # a text column: compare as labels
+            for key, (label, wv) in w.items():
+                if norm_label(g[key]) != norm_label(wv):
+                    return Mismatch(f"{where}the value for {label!r} ({as_given(g[key])}) is not it", generic=True)
+            return None
         got_values = {key: to_number(g[key]) for key in w}
         pairs = [(got_values[key], float(wv)) for key, (_, wv) in w.items()]
         if all(gv is not None for gv, _ in pairs) and any(abs(wv) > 1e-9 for _, wv in pairs):

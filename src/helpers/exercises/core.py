@@ -199,6 +199,8 @@ class Exercise(_Checked):
             if _same(wrong, expected) or self.compare(wrong, expected) is None:
                 continue
             if self.compare(answer, wrong) is None:
+                if getattr(problem, "precision", False) and not _same(answer, wrong):
+                    continue  # "82" for 81.8 is a rounding matter, even if a mistake gives 82.1
                 return self._feedback(INCORRECT, f"{problem}. It looks like {label}: {message}", answer, label)
         tip = self._tip() if getattr(problem, "generic", False) else ""
         return self._feedback(INCORRECT, f"{problem}.{tip}", answer)
