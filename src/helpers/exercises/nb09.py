@@ -232,8 +232,8 @@ def example_design(sector: str) -> dict[str, Any]:
         design.note = "the default design with retention guarded by census_withdrawal (a design that passes)"
     else:
         design["drivers"][2]["counter"] = "first_value_churn"
-        design["drivers"][2]["reason"] = ("Counting a first login as value lifts first value; customers who 'reached' "
-                                          "it then churn as often as those who did not.")
+        design["drivers"][2]["reason"] = ("Counting a first login as value lifts first value; customers counted for a "
+                                          "mere login still leave, so the churn of those who 'reached' it rises.")
         design.note = "the default design with first_value guarded by first_value_churn (a design that passes)"
     return design
 
@@ -341,7 +341,7 @@ def exercises(design: scorecard.Design, my_design: Any, catalogue: pd.DataFrame,
                 "# one possible change: guard first value with the churn of those who 'reached' it\n"
                 "my_design['drivers'][2]['counter'] = 'first_value_churn'\n"
                 "my_design['drivers'][2]['reason'] = 'Counting a first login as value lifts first value; customers "
-                "who reached it then churn as often as those who did not.'\n"
+                "counted for a mere login still leave, so the churn of those who reached it rises.'\n"
             ) + "scorecard.check_design(my_design)  # passes: run the notebook again with your design",
             why="A scorecard you designed is one you can defend: every pair names the shortcut it guards against.",
             explain="Your design passes the check. The rest of the notebook runs it.",
