@@ -64,12 +64,13 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def distinct_mistakes(mistakes: Sequence[Mistake], expected: float, tol: float) -> list[Mistake]:
+def distinct_mistakes(mistakes: Sequence[Mistake], expected: float, tol: float, margin: float = 2.0) -> list[Mistake]:
     """The known mistakes this run's data can tell apart from the answer.
 
-    A mistake is kept when its value is a finite number more than ``2 * tol`` from
-    ``expected`` (so no answer within the check's tolerance of the right one can match
-    it); each value is computed once. Use it to build an exercise's ``mistakes`` when
+    A mistake is kept when its value is a finite number more than ``margin * tol`` from
+    ``expected`` (with the default 2, no answer within the check's tolerance of the right
+    one can match it; with 1, the check itself still tries the answer first); each value
+    is computed once. Use it to build an exercise's ``mistakes`` when
     some of them coincide with the answer on some data (equal group sizes, no
     exclusions, ...).
     """
@@ -79,7 +80,7 @@ def distinct_mistakes(mistakes: Sequence[Mistake], expected: float, tol: float) 
             value = float(wrong())
         except Exception:
             continue
-        if math.isfinite(value) and abs(value - float(expected)) > 2 * tol:
+        if math.isfinite(value) and abs(value - float(expected)) > margin * tol + 1e-9:
             kept.append((label, _constant(value), message))
     return kept
 

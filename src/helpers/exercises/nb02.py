@@ -16,6 +16,7 @@ import pandas as pd
 
 from .. import simulate
 from . import Case, CodeExercise, Exercise, ExerciseSet, Prediction, Reflection, frame, members, number
+from . import distinct_mistakes
 
 __all__ = ["exercises", "answers_and_csat", "section_pass_counts"]
 
@@ -25,19 +26,6 @@ __all__ = ["exercises", "answers_and_csat", "section_pass_counts"]
 #: q1's tolerance (percent points): csat_pct is stored to one decimal.
 Q1_TOLERANCE = 0.06
 
-
-def _distinct(mistakes: list[tuple[str, Callable[[], Any], str]], expected: float, tol: float) -> list[tuple[str, Callable[[], Any], str]]:
-    """The listed mistakes whose value on this run's data the check can tell from the answer
-    (a mistake within the tolerance would be accepted, so it is not listed for this run)."""
-    kept = []
-    for label, value, message in mistakes:
-        try:
-            wrong = float(value())
-        except Exception:
-            continue
-        if abs(wrong - expected) > tol + 1e-9:
-            kept.append((label, value, message))
-    return kept
 
 
 
@@ -155,7 +143,7 @@ def exercises(
          "which holds exactly the chosen agents"),
     ]
 
-    q1_mistakes = _distinct(q1_mistakes, answer_q1, Q1_TOLERANCE)
+    q1_mistakes = distinct_mistakes(q1_mistakes, answer_q1, Q1_TOLERANCE, margin=1.0)
     q1 = Exercise(
         "q1",
         "In `table`, take the agents in the top quartile in period 2. What is their average measured CSAT in "
