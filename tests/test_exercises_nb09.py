@@ -123,15 +123,16 @@ def test_the_notebook_computes_the_same_rate_in_view():
     import nbformat
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    assert any("if scorecard.METRICS[k].binomial and scorecard.METRICS[k].independent_periods" in c.source
-               for c in nb.cells if c.cell_type == "code"), "keep nb09.teaching_rate and the notebook in step"
+    assert any("teach_key = nb09.teaching_rate(design, catalogue)" in c.source
+               for c in nb.cells if c.cell_type == "code"), "the in-view rate is the one Exercise 3 avoids"
 
 
 @pytest.mark.parametrize("sector", sc.SECTORS)
 def test_the_rates_taught_with_the_independent_samples_formula_have_new_people_each_period(sector):
     *_, ex = build(sector, 42, 1.0, n_draws=2)
     design = sc.check_design(sc.default_design(sector))
-    key = nb09.teaching_rate(design, list(sc.catalogue_table(sector)["key"]))
+    keys = list(sc.catalogue_table(sector)["key"])
+    key = nb09.teaching_rate(design, sc.measure(keys, sc.load_periods(keys, seed=42)))
     assert sc.METRICS[key].binomial and sc.METRICS[key].independent_periods
     run_case = ex.q2.cases()[0].label
     assert any(sc.METRICS[k].phrase in run_case for k in sc.METRICS if sc.METRICS[k].independent_periods
@@ -233,3 +234,22 @@ def test_the_notebook_s_design_cell_is_the_default_so_q1_asks_for_a_change(secto
     assert [(p.metric, p.counter) for p in mine.pairs] == [(p.metric, p.counter) for p in default.pairs]
     *_, ex = build(sector, 42, 0.0, n_draws=2)
     assert "this is the default design" in ex.q1.check(my_design).message
+
+
+def test_own_files_without_a_previous_period_still_give_every_exercise(tmp_path):
+    """Your own files: single-term files without data_dir/previous/ have no trend; the in-view
+    rate and Exercise 2's run case are then rates with both periods (from the customer panel)."""
+    from helpers import data
+
+    names = ["customer_accounts", "customer_survey", "support_contacts", "customer_journey"]
+    data.write_all(tmp_path, seed=5, only=names)
+    design = sc.check_design(sc.default_design("business"))
+    keys = list(sc.catalogue_table("business")["key"])
+    catalogue = sc.measure(keys, sc.load_periods(keys, period=2024, data_dir=tmp_path))
+    key = nb09.teaching_rate(design, catalogue)
+    row = catalogue.set_index("key").loc[key]
+    assert row["previous_n"] > 0 and row["current_n"] > 0 and key == "crr"
+    draws = sc.noise_draws(design, seed=5, n_draws=2)
+    ex = nb09.exercises(design, sc.default_design("business"), catalogue, draws, gaming=0.0)
+    assert ex.q2.check(nb09.reference_change_and_se).status == CORRECT
+    assert ex.self_test() == []

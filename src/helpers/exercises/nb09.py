@@ -190,18 +190,30 @@ def _plain_rate(key: str) -> bool:
     return m.binomial and m.independent_periods
 
 
-def teaching_rate(design: scorecard.Design, keys: list[str]) -> str:
-    """The rate notebook 09 computes in view: the first plain rate of two independent samples
-    on the card, else of ``keys``."""
-    return next(k for k in design.keys + list(keys) if _plain_rate(k))
+def teaching_rate(design: scorecard.Design, catalogue: pd.DataFrame) -> str:
+    """The rate notebook 09 computes in view (and Exercise 2's run case): a plain rate with
+    both periods measured, preferring one whose periods hold different people (the formula's
+    independent samples), on the card before the rest of the catalogue. With your own files
+    a single-term file without a previous period has none; the cohort and customer files
+    always have both."""
+    by_key = catalogue.set_index("key")
+    both = [k for k in design.keys + [k for k in by_key.index if k not in design.keys]
+            if k in by_key.index and scorecard.METRICS[k].binomial
+            and float(by_key.loc[k, "previous_n"]) > 0 and float(by_key.loc[k, "current_n"]) > 0]
+    for key in both:
+        if scorecard.METRICS[key].independent_periods:
+            return str(key)
+    if both:
+        return str(both[0])
+    raise scorecard.ParameterError("no rate has both periods in these data: put last period's files in "
+                                   "data_dir/previous/")
 
 
 def shown_above(design: scorecard.Design, catalogue: pd.DataFrame, noise_z: float) -> tuple[float, ...]:
     """Numbers notebook 09 prints before Exercise 3 that a change in standard errors could
     resemble: the in-view example's change, standard error and size in standard errors, the
     thresholds, the measured values and ``noise_z``."""
-    by_key = catalogue.set_index("key")
-    row = by_key.loc[teaching_rate(design, list(by_key.index))]
+    row = catalogue.set_index("key").loc[teaching_rate(design, catalogue)]
     p0, p1 = float(row["previous"]) / 100, float(row["current"]) / 100
     se = 100 * math.sqrt(p0 * (1 - p0) / float(row["previous_n"]) + p1 * (1 - p1) / float(row["current_n"]))
     change = 100 * (p1 - p0)
@@ -269,11 +281,11 @@ def exercises(design: scorecard.Design, my_design: Any, catalogue: pd.DataFrame,
     """
     sector = design.sector
     by_key = catalogue.set_index("key")
-    binomial_on_card = [k for k in design.keys if scorecard.METRICS[k].binomial]
-    # the run's case for Exercise 2: a rate of two independent samples (the formula's assumption)
-    case_key = next((k for k in design.keys[1:] if _plain_rate(k)), None) \
-        or next((k for k in design.keys + list(by_key.index) if _plain_rate(k)), None) \
-        or (binomial_on_card[0] if binomial_on_card else next(k for k in by_key.index if scorecard.METRICS[k].binomial))
+    # the run's case for Exercise 2: a rate of two independent samples (the formula's assumption), both
+    # periods measured; a driver's before the north star's, which section 5 computes in view
+    teach = teaching_rate(design, catalogue)
+    case_key = next((k for k in design.keys[1:] if _plain_rate(k) and k != teach and by_key.loc[k, "previous_n"] > 0
+                     and by_key.loc[k, "current_n"] > 0), teach)
     case_label = scorecard.METRICS[case_key].phrase
 
     moved = tuple(k for g in scorecard.planted(sector, gaming) for k in [g["metric"], *g["revealed_by"]])
