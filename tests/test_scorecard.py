@@ -587,3 +587,18 @@ def test_the_answer_key_counts_match_the_generators():
                         j.loc[c, "verdict"] == sc.WORSE for c in g["revealed_by"]))
         line = f"| {gaming:g} | " + " | ".join(str(counts[k]) for k in order) + " |"
         assert line in text, f"data/README.md capstone counts are stale; expected {line}"
+
+
+def test_the_design_file_check_prints_one_line_per_file(tmp_path, capsys):
+    from helpers.scorecard.__main__ import main
+
+    good = sc.save_design(sc.check_design(design_dict()), tmp_path / "good.yml")
+    bad = tmp_path / "bad.yml"
+    bad.write_text("north_star: retention\ndrivers: [{metric: yeild, counter: summer_melt, reason: r}]\n",
+                   encoding="utf-8")
+    assert main([str(good), str(bad)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"ok {good}: First-year success (education, 4 drivers)")
+    assert lines[1].startswith(f"refused: design file '{bad}': 1 driver")
+    assert lines[2] == "1 of 2 design files ok"
+    assert main([str(good)]) == 0
