@@ -163,6 +163,7 @@ def noise_chart(draws: pd.DataFrame, judged: pd.DataFrame, noise_z: float = NOIS
                         "x": np.round(j.loc[keys, "good_z"].to_numpy(dtype="float64"), 2)})
     limit = _axis_limit(np.concatenate([ticks["x"].to_numpy(), run["x"].to_numpy()]), noise_z)
     ticks["x"] = ticks["x"].clip(-limit, limit)
+    run["beyond axis"] = run["x"].abs() > limit  # drawn as a triangle at the edge, as in the card chart
     run["x"] = run["x"].clip(-limit, limit)
     order = [labels[k] for k in keys]
     scale = alt.Scale(domain=[-limit, limit])
@@ -171,12 +172,14 @@ def noise_chart(draws: pd.DataFrame, judged: pd.DataFrame, noise_z: float = NOIS
         x=alt.X("lo:Q", scale=scale, title=title), x2="hi:Q")
     tick = alt.Chart(ticks).mark_tick(color="#0072B2", opacity=0.6, thickness=2).encode(
         x=alt.X("x:Q", scale=scale, title=title), y=alt.Y("metric:N", sort=order, title=None))
-    dot = alt.Chart(run).mark_point(color="#D55E00", size=90, filled=True, shape="diamond").encode(
-        x=alt.X("x:Q", scale=scale), y=alt.Y("metric:N", sort=order))
+    dot = alt.Chart(run).mark_point(color="#D55E00", size=90, filled=True).encode(
+        x=alt.X("x:Q", scale=scale), y=alt.Y("metric:N", sort=order),
+        shape=alt.condition("datum['beyond axis']", alt.value("triangle"), alt.value("diamond")))
     n = int(draws["draw"].nunique())
     inside = float((np.abs(ticks["x"]) < noise_z).mean() * 100)
     desc = (f"{n} honest redraws (nothing gamed): blue ticks are each metric's change when nothing was "
-            f"gamed, orange diamonds this run's change, grey band within {noise_z:g} standard errors; "
+            f"gamed, orange diamonds this run's change (a triangle at the edge: beyond the axis), grey band "
+            f"within {noise_z:g} standard errors; "
             f"{inside:.0f}% of the ticks fall inside the band")
     tick_axis = alt.Axis(labelLimit=320)
     tick = tick.encode(y=alt.Y("metric:N", sort=order, title=None, axis=tick_axis))
