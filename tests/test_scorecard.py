@@ -71,6 +71,24 @@ def test_paired_change_se_does_not_count_what_a_customer_keeps_as_noise():
     assert judged["change"] == pytest.approx(-10.0)
 
 
+def test_survey_waves_of_the_same_people_are_paired():
+    # the same six customers invited twice: the change's SE is that of the mean paired difference
+    ids = [f"C{i}" for i in range(6)]
+    w0 = pd.DataFrame({"customer_id": ids, "responded": [1, 1, 0, 0, 1, 0]})
+    w1 = pd.DataFrame({"customer_id": ids, "responded": [1, 1, 1, 0, 0, 0]})
+    d = w1["responded"].to_numpy() - w0["responded"].to_numpy()
+    se = sc.METRICS["survey_response"].change_se(w0, w1)
+    assert se == pytest.approx(100 * np.std(d, ddof=1) / math.sqrt(len(d)))
+    assert sc.METRICS["survey_response"].change_se(w0, w0) == pytest.approx(0.0)
+    # satisfaction among respondents: a ratio of sums, each teacher's two waves paired
+    t0 = pd.DataFrame({"teacher_id": ["a", "b", "c", "d"], "responded": [1, 1, 1, 0],
+                       "job_satisfied_overall": [4, 2, 3, np.nan]})
+    assert sc.METRICS["teacher_satisfaction"].change_se(t0, t0) == pytest.approx(0.0)
+    assert sc.METRICS["teacher_satisfaction"].change_se(t0, t0.assign(job_satisfied_overall=[4, 4, 3, np.nan])) > 0
+    for key in ("nps", "promoter_churn", "survey_response", "teacher_satisfaction", "teacher_response"):
+        assert sc.METRICS[key].change_se is not None and "pairs each" in sc.METRICS[key].noise
+
+
 def test_catalogue_metrics_by_hand():
     survey = pd.DataFrame({"responded": [1, 1, 1, 1, 0], "nps": pd.array([10, 9, 3, 7, None], dtype="Int64"),
                            "churned_next_quarter": [1, 0, 0, 0, 0]})

@@ -147,9 +147,9 @@ def counts(row: pd.Series) -> tuple[int, int, int, int]:
 
 def noise_pick(draws: pd.DataFrame, catalogue: pd.DataFrame, noise_z: float = scorecard.NOISE_Z,
                exclude: tuple[str, ...] = (), avoid: tuple[float, ...] = ()) -> tuple[pd.Series, bool]:
-    """A change that is noise: among the honest redraws, the binomial metric's change that is
-    within noise and largest relative to its previous value (it looks most like news).
-    ``(row, True)``; when the card has no binomial metric, the catalogue's binomial metric
+    """A change that is noise: among the honest redraws, the change of a plain rate (binomial,
+    new people in each period) that is within noise and largest relative to its previous value
+    (it looks most like news). ``(row, True)``; when the card has no such rate, the catalogue's
     (not in ``exclude``, what gaming moved) closest to that description, ``(row, False)``.
     A change whose size in standard errors lies within 0.1 of a number in ``avoid`` (the
     numbers the notebook prints above the exercise) is passed over while another is left,
@@ -174,11 +174,14 @@ def noise_pick(draws: pd.DataFrame, catalogue: pd.DataFrame, noise_z: float = sc
                 return row
         return ordered.iloc[0]
 
-    in_draws = draws[[scorecard.METRICS[k].binomial for k in draws["key"]]] if len(draws) else draws
+    # plain rates whose two periods hold different people: the question's formula treats them as
+    # independent samples, as the notebook's judgement does
+    in_draws = draws[[_plain_rate(k) for k in draws["key"]]] if len(draws) else draws
     if len(in_draws):
         return best(in_draws), True
     judged = scorecard.judge(catalogue, noise_z)
-    keep = [scorecard.METRICS[k].binomial and k not in exclude for k in judged["key"]]
+    judged = judged[(judged["previous_n"] > 0) & (judged["current_n"] > 0)]
+    keep = [_plain_rate(k) and k not in exclude for k in judged["key"]]
     if not any(keep):
         keep = [scorecard.METRICS[k].binomial for k in judged["key"]]
     return best(judged[keep]), False

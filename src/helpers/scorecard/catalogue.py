@@ -284,6 +284,42 @@ def _paired_ratio_change_se(num0: np.ndarray, den0: np.ndarray, id0: np.ndarray,
     return scale * math.sqrt(k / (k - 1) * float((diff ** 2).sum()))
 
 
+def _paired_waves(parts: Callable[[pd.DataFrame], tuple[np.ndarray, np.ndarray]], id_column: str,
+                  scale: float = 100.0) -> Callable[[pd.DataFrame, pd.DataFrame], float]:
+    """The paired standard error of a change between two survey waves sent to the same people:
+    ``parts(frame)`` gives each person's numerator and denominator (a respondent's answer and 1;
+    0 and 0 for a non-respondent), so each person's two waves are differenced."""
+    def change_se(previous: pd.DataFrame, current: pd.DataFrame) -> float:
+        n0, d0 = parts(previous)
+        n1, d1 = parts(current)
+        return _paired_ratio_change_se(n0, d0, previous[id_column].astype(str).to_numpy(),
+                                       n1, d1, current[id_column].astype(str).to_numpy(), scale=scale)
+
+    return change_se
+
+
+def _response_parts(f: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    return _b(f, "responded").astype("float64"), np.ones(len(f))
+
+
+def _nps_parts(f: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    score = f["nps"].astype("float64").to_numpy()
+    answered = ~np.isnan(score)
+    value = np.where(score >= 9, 1.0, np.where(score <= 6, -1.0, 0.0))
+    return np.where(answered, value, 0.0), answered.astype("float64")
+
+
+def _promoter_churn_parts(f: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    promoter = f["nps"].astype("float64").to_numpy() >= 9
+    return (promoter & _b(f, "churned_next_quarter")).astype("float64"), promoter.astype("float64")
+
+
+def _teacher_parts(f: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    sat = f["job_satisfied_overall"].astype("float64").to_numpy()
+    answered = _b(f, "responded") & ~np.isnan(sat)
+    return (answered & (sat >= 3)).astype("float64"), answered.astype("float64")
+
+
 def _gross_margin_change_se(previous: pd.DataFrame, current: pd.DataFrame) -> float:
     def parts(f: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         revenue = f["revenue"].to_numpy(dtype="float64")
@@ -339,7 +375,8 @@ def _first_year_churn(journey: pd.DataFrame) -> Estimate:
 
 
 _BIN = "binomial standard error"
-_SAME = "binomial standard error (the same schools in both periods: their lasting differences cancel in a change)"
+_SAME = "binomial standard error in each wave; a change pairs each teacher's two waves (the same teachers)"
+_SAME_CUSTOMERS = "binomial standard error in each wave; a change pairs each customer's two waves (the same customers)"
 _SAME_AGENTS = ("standard error over contacts (the same agents in both periods: their lasting differences cancel "
                 "in a change)")
 _M = Metric
@@ -373,10 +410,10 @@ METRICS: dict[str, Metric] = {m.key: m for m in [
     _M("teacher_satisfaction", "Teachers satisfied with their job", "education", "%", True, "educator_survey",
        _teachers,
        "respondents who agree or strongly agree that all in all they are satisfied with their job (OECD TALIS item)",
-       _SAME, 2.0),
+       _SAME, 2.0, _paired_waves(_teacher_parts, "teacher_id")),
     _M("teacher_response", "Teacher survey response rate", "education", "%", True, "educator_survey",
        _teacher_response, "teachers invited who answered the survey",
-       _SAME, 3.0),
+       _SAME, 3.0, _paired_waves(_response_parts, "teacher_id")),
     # business
     _M("crr", "Customer retention rate", "business", "%", True, "customer_accounts", _crr,
        "CRR = (E - N) / S x 100: customers at the end, minus new ones, over customers at the start of the year",
@@ -391,12 +428,13 @@ METRICS: dict[str, Metric] = {m.key: m for m in [
        "mean acquisition cost of the customers acquired during the year", "standard error of a mean", 500.0),
     _M("nps", "Net Promoter Score", "business", "NPS", True, "customer_survey", _nps,
        "% promoters (9-10) - % detractors (0-6) among respondents (Reichheld, HBR 2003)",
-       "multinomial standard error of % promoters - % detractors, in points", 5.0),
+       "multinomial standard error of % promoters - % detractors, in points; a change pairs each customer's two "
+       "waves (the same customers)", 5.0, _paired_waves(_nps_parts, "customer_id")),
     _M("promoter_churn", "Promoters who leave within a quarter", "business", "%", False, "customer_survey",
        _promoter_churn, "respondents who gave 9 or 10 and churned in the next quarter, as a share of those promoters",
-       _BIN, 2.0),
+       _SAME_CUSTOMERS, 2.0, _paired_waves(_promoter_churn_parts, "customer_id")),
     _M("survey_response", "Survey response rate", "business", "%", True, "customer_survey", _survey_response,
-       "customers invited who answered the survey", _BIN, 2.0),
+       "customers invited who answered the survey", _SAME_CUSTOMERS, 2.0, _paired_waves(_response_parts, "customer_id")),
     _M("aht", "Average handle time", "business", "min", False, "support_contacts", _aht,
        "mean minutes per support contact",
        _SAME_AGENTS, 0.3),
