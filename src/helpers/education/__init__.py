@@ -9,7 +9,9 @@ row per week), puts the results side by side and draws them.
 
 Three groups of functions, one per notebook:
 
-* **06 Enrollment and retention** - :func:`funnel_table`, :func:`source_conversion`,
+* **06 Enrollment and retention** (``enrollment.py``: funnel, yield, melt, source
+  conversion; ``cohorts.py``: cohort outcomes, survival, equity gaps; ``selectivity.py``:
+  cohort shaping and the what-if) - :func:`funnel_table`, :func:`source_conversion`,
   :func:`melt_by_group`, :func:`melt_gap_test` (Wilson intervals, pooled two-proportion
   test), :func:`cohort_outcomes`,
   :func:`cohort_rates`, :func:`cohort_survival`, :func:`equity_gaps`,
@@ -95,33 +97,37 @@ from .learning import (
 )
 from .enrollment import (
     FUNNEL_STAGES,
-    INSTITUTION_PROFILES,
-    InstitutionProfile,
-    cohort_outcomes,
-    cohort_rates,
-    cohort_shaping_table,
-    cohort_survival,
-    equity_chart,
-    equity_gaps,
     funnel_chart,
     funnel_rates_chart,
     funnel_stage_frame,
     funnel_table,
-    group_rates,
-    institution_profile,
     melt_by_group,
     melt_gap_test,
-    overall_from_groups,
     pick_cohort,
+    source_conversion,
+    source_conversion_chart,
+    two_proportion_test,
+    wilson_interval,
+)
+from .cohorts import (
+    INSTITUTION_PROFILES,
+    InstitutionProfile,
+    cohort_outcomes,
+    cohort_rates,
+    cohort_survival,
+    equity_chart,
+    equity_gaps,
+    group_rates,
+    institution_profile,
+    overall_from_groups,
+    survival_chart,
+)
+from .selectivity import (
+    cohort_shaping_table,
     selectivity_chart,
     selectivity_curve,
     selectivity_view,
     shaping_chart,
-    source_conversion,
-    source_conversion_chart,
-    survival_chart,
-    two_proportion_test,
-    wilson_interval,
 )
 
 __all__ = [
