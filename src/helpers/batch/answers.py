@@ -46,7 +46,7 @@ def show(item: Any) -> str:
     from helpers.exercises.core import _show
 
     value = item.expected_value()
-    decimals = item._decimals()
+    decimals = 0 if getattr(getattr(item, "compare", None), "kind", "") == "year" else item._decimals()
     number = None if isinstance(value, pd.Series | pd.DataFrame | bool) else to_number(value)
     if number is not None:  # plain digits, no thousands separator (a spreadsheet reads it as a number)
         return f"{int(number)}" if decimals == 0 and float(number).is_integer() else f"{number:.{decimals}f}"
