@@ -36,7 +36,6 @@ import pytest
 from helpers import batch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser_support import launch_chromium  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -72,25 +71,16 @@ def axe_script() -> tuple[str | None, str]:
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(chromium):
     script, why = axe_script()
     if script is None:
         pytest.skip(why)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as pw:
-        chromium, why = launch_chromium(pw)
-        if chromium is None:
-            pytest.skip(why)
-        context = chromium.new_context(viewport={"width": 1280, "height": 900})
-        # pages are opened from file://; nothing may come from the network
-        context.route(re.compile(r"^https?://"), lambda route: route.abort())
-        page = context.new_page()
-        yield page, script
-        context.close()
-        chromium.close()
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    # pages are opened from file://; nothing may come from the network
+    context.route(re.compile(r"^https?://"), lambda route: route.abort())
+    page = context.new_page()
+    yield page, script
+    context.close()
 
 
 def audit(page, script: str, path: Path) -> list[dict]:

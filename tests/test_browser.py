@@ -38,7 +38,6 @@ from browser_support import (
     LabServer,
     full_page_screenshot,
     inspect,
-    launch_chromium,
     move_first_slider,
     notebook_paths,
     play_exercise,
@@ -61,19 +60,9 @@ else:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        pytest.skip(f"playwright is not installed ({exc}): pip install -e '.[test]'")
-    with sync_playwright() as pw:
-        chromium, reason = launch_chromium(pw)
-        if chromium is None:
-            pytest.skip(reason)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def browser(chromium: Any) -> Any:
+    """The session's Chromium (tests/conftest.py)."""
+    return chromium
 
 
 @pytest.fixture(scope="session")
