@@ -12,12 +12,14 @@ Every expected value is computed from the run's data and the learner's design.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from .. import scorecard
-from . import Case, CodeExercise, Exercise, ExerciseSet, Mismatch, Prediction, Reflection, number
+from . import Case, CodeExercise, Exercise, ExerciseSet, Feedback, Mismatch, Prediction, Reflection, number
+from .feedback import NOT_ATTEMPTED, ____
 
 
 class ChangeSE:
@@ -253,6 +255,24 @@ def example_design(sector: str) -> dict[str, Any]:
     return design
 
 
+@dataclass
+class DesignExercise(Exercise):
+    """Exercise 1: the learner's own design. The default design, unchanged, is "not attempted"
+    (nothing has been designed yet), so a class review does not count it as a wrong answer."""
+
+    def check(self, answer: Any = ____) -> Feedback:
+        try:
+            design = scorecard.check_design(answer)
+        except Exception:  # no design, or one the check refuses: the comparer says which
+            return super().check(answer)
+        default = scorecard.check_design(scorecard.default_design(design.sector))
+        if [(p.metric, p.counter) for p in design.pairs] == [(p.metric, p.counter) for p in default.pairs]:
+            return self._feedback(NOT_ATTEMPTED, "this is still the default design: change at least one pair "
+                                  "(a driver, or a counter-metric that would catch a shortcut the default misses), "
+                                  f"run the cell, then check again (stuck? {self.name}.hint())")
+        return super().check(answer)
+
+
 def _design_compare(sector: str) -> Any:
     default = scorecard.check_design(scorecard.default_design(sector))
 
@@ -337,7 +357,7 @@ def exercises(design: scorecard.Design, my_design: Any, catalogue: pd.DataFrame,
 
     ns_label = scorecard.METRICS[design.north_star.metric].phrase
     return ExerciseSet(
-        Exercise(
+        DesignExercise(
             "q1",
             "Write your own design in `my_design` (change at least one pair of the default) and check it: "
             "north star, 3 to 6 drivers, each with a counter-metric and a reason.",
