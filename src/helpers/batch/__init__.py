@@ -31,6 +31,15 @@ config describes (see ``docs/instructors.md`` and ``batches/``):
 Exit status: 0 when every run succeeded, 1 when any failed, 2 when refused,
 128 + the signal when interrupted (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
 
+Around a class session: ``prepare CONFIG --out DIR`` writes each participant's
+copy of the notebooks with their parameters filled in (nothing executed);
+``answers CONFIG --out DIR`` writes each run's expected answers from the
+exercise definitions (no notebook executed); ``review SUBMISSIONS --out DIR``
+reads the outcome records that the checks left in participants' saved
+notebooks and reports what the class found hard, never a ranking
+(:mod:`~helpers.batch.prepare`, :mod:`~helpers.batch.answers`,
+:mod:`~helpers.batch.review`).
+
 The package follows the seams of the work: :mod:`~helpers.batch.config`
 (reading and expanding a config), :mod:`~helpers.batch.params` (parameters
 cells and value checks), :mod:`~helpers.batch.execute` (one run; notebooks in
